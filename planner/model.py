@@ -1,0 +1,978 @@
+"""The route-and-timing model: a time-expanded network solved with OR-Tools CP-SAT.
+
+How the model is built
+----------------------
+Time runs on the scenario's `step` grid. Every road, crossing and service becomes arcs
+between (place, grid time) nodes; a leg's real arrival is its departure plus its duration,
+and the group or vehicle may go on from the first grid time after that, so every plan made
+on the grid keeps the rules in real time.
+
+- Each **fleet vehicle** is one unit of flow over its own nodes: a boolean per move (road or
+  crossing, at a departure time) and per wait. Vehicles are individual, so seat limits are
+  exact.
+- **Groups that are interchangeable** (same place, readiness, priority, size, seats,
+  destinations, own vehicle, and the same crossings and services accepting their
+  documents) form a class. A class is an integer flow over a state graph whose nodes are
+  (place, time) and, right after arriving on a vehicle, "still aboard vehicle v for r more
+  steps": from there the group may go on in the same vehicle at once, or wait out the
+  place's `transfer` before changing. Own-vehicle groups carry a "has its car" flag. Any
+  integer flow of a class splits into whole-family journeys, one unit per family, so
+  nothing is lost when families are given back their names.
+- Rules are added one helper each (`add_...`), with the rule of SCENARIO.md in the
+  docstring. Objectives are linear in the arcs (exposure counts the arcs that cross from a
+  danger place to a safe one; groups never go back into danger).
+- Objectives are solved one after another in the scenario's order; each later stage keeps
+  the earlier ones at their optimum (or at least at the incumbent when the time ran out),
+  and reports the proven bound of its own objective.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from planner.network import build_network, diagnose_unreachable
+from planner.plan import (
+    GroupPlan,
+    Leg,
+    Plan,
+    VehicleLeg,
+    VehiclePlan,
+    evaluate_objectives,
+    group_status,
+)
+from planner.scenario import Group, Scenario
+from planner.timegrid import TimeGrid, in_daily_windows, window_intervals
+
+log = logging.getLogger(__name__)
+
+OWN = -1
+"""Carrier index of a group's own vehicle."""
+
+
+@dataclass(frozen=True)
+class SolveParameters:
+    """Solver settings, apart from the scenario.
+
+    `time_limit` bounds the whole solve in wall-clock seconds; `workers` is the number of
+    CP-SAT search threads; `seed` fixes the random choices so that a completed solve gives
+    the same plan; `progress`, when given, is called with (stage, elapsed seconds, objective,
+    bound) as better plans are found.
+    """
+
+    time_limit: float = 60.0
+    workers: int = 2
+    seed: int = 0
+    log_search: bool = False
+    progress: Callable[[str, float, float, float], None] | None = None
+
+
+# --------------------------------------------------------------------------------------
+# Links: the ways to move, with the departure times the rules allow
+
+
+@dataclass
+class _Link:
+    """One directed way to move: a road direction, a crossing, or a service."""
+
+    index: int
+    kind: str  # road | crossing | flight | sailing
+    key: str
+    src: int
+    dst: int
+    crossing: str | None = None
+    service: str | None = None
+    vehicles: bool = True
+    documents: frozenset[str] | None = None
+    throughput: int | None = None
+    departs: dict[int, int] = field(default_factory=dict)
+    """Grid departure time -> real arrival in seconds from start (roads and crossings)."""
+    service_departs: int = 0
+    service_arrives: int = 0
+    check_in: int = 0
+    seats: int = 0
+
+
+def _seconds(grid: TimeGrid, when: Any) -> int:
+    return int(round((when - grid.start).total_seconds()))
+
+
+def build_links(scenario: Scenario, grid: TimeGrid, places: dict[str, int]) -> list[_Link]:
+    """Every road direction, crossing and service, with its allowed departures on the grid.
+
+    A road may be taken at grid time t when its leg `[t, t + duration)` overlaps no closure
+    and ends by the horizon; a crossing when t is inside an open window, outside every
+    closure, and the crossing ends by the horizon.
+    """
+    graph = build_network(scenario)
+    links: list[_Link] = []
+    lo, hi = scenario.start, scenario.end
+    for u, v, key, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[2] + e[0]):
+        kind = data["kind"]
+        link = _Link(index=len(links), kind=kind, key=key, src=places[u], dst=places[v])
+        if kind == "road":
+            road = data["road"]
+            tz = scenario.locations[road.from_].timezone
+            closures = [
+                (_seconds(grid, a), _seconds(grid, b))
+                for a, b in window_intervals(road.closed, tz, lo, hi)
+            ]
+            dur = int(road.duration.total_seconds())
+            for t in range(grid.last + 1):
+                dep = t * grid.step
+                arr = dep + dur
+                if arr > grid.horizon:
+                    break
+                if any(dep < c2 and c1 < max(arr, dep + 1) for c1, c2 in closures):
+                    continue
+                link.departs[t] = arr
+        elif kind == "crossing":
+            c = data["crossing"]
+            link.crossing = c.id
+            link.vehicles = c.vehicles
+            link.documents = c.documents
+            link.throughput = c.throughput
+            tz = scenario.locations[c.from_].timezone
+            absolute = [
+                (_seconds(grid, a), _seconds(grid, b))
+                for a, b in window_intervals(
+                    tuple(w for w in c.closed if not hasattr(w, "text")), tz, lo, hi
+                )
+            ]
+            daily_closed = tuple(w for w in c.closed if hasattr(w, "text"))
+            dur = int(c.processing.total_seconds())
+            for t in range(grid.last + 1):
+                dep = t * grid.step
+                arr = dep + dur
+                if arr > grid.horizon:
+                    break
+                when = grid.instant(dep)
+                if not in_daily_windows(when, c.open, tz):
+                    continue
+                if daily_closed and in_daily_windows(when, daily_closed, tz):
+                    continue
+                if any(c1 <= dep < c2 for c1, c2 in absolute):
+                    continue
+                link.departs[t] = arr
+        else:
+            s = data["service"]
+            link.service = s.id
+            link.documents = s.documents
+            link.service_departs = _seconds(grid, s.departs)
+            link.service_arrives = _seconds(grid, s.arrives)
+            link.check_in = int(s.check_in.total_seconds())
+            link.seats = s.seats
+        links.append(link)
+    return links
+
+
+# --------------------------------------------------------------------------------------
+# Classes of interchangeable groups
+
+
+@dataclass
+class _Class:
+    index: int
+    groups: list[Group]
+    origin: int
+    ready: int  # grid time
+    weight: Fraction
+    people: int
+    seats: int
+    dests: frozenset[int]
+    own: bool
+    accepted: frozenset[int]  # indices of links whose documents the members hold
+
+    @property
+    def size(self) -> int:
+        return len(self.groups)
+
+
+def build_classes(
+    scenario: Scenario, grid: TimeGrid, places: dict[str, int], links: list[_Link]
+) -> list[_Class]:
+    """Split the groups into classes the model cannot tell apart."""
+    doc_links = [lk for lk in links if lk.documents is not None]
+    by_key: dict[tuple, list[Group]] = defaultdict(list)
+    for g in scenario.groups:
+        ready = max(0, grid.up(_seconds(grid, g.ready)))
+        accepted = frozenset(lk.index for lk in doc_links if g.holds_accepted(lk.documents))
+        key = (
+            g.at,
+            ready,
+            g.priority,
+            g.people,
+            g.seats,
+            tuple(sorted(g.destinations)),
+            g.own_vehicle,
+            accepted,
+        )
+        by_key[key].append(g)
+    classes = []
+    for key, groups in by_key.items():
+        at, ready, priority, people, seats, dests, own, accepted = key
+        every = frozenset(lk.index for lk in links if lk.documents is None) | accepted
+        classes.append(
+            _Class(
+                index=len(classes),
+                groups=groups,
+                origin=places[at],
+                ready=ready,
+                weight=Fraction(scenario.priority_weights[priority]).limit_denominator(1000),
+                people=people,
+                seats=seats,
+                dests=frozenset(places[d] for d in dests),
+                own=own,
+                accepted=every,
+            )
+        )
+    return classes
+
+
+# --------------------------------------------------------------------------------------
+# The model
+
+
+@dataclass
+class _Arc:
+    """A class arc: from node `tail` to node `head` with integer flow `var`."""
+
+    tail: tuple
+    head: tuple
+    kind: str  # wait | aboard | ride | own | foot | service | end
+    link: _Link | None
+    depart: int  # grid time of the tail
+    arrive: int  # real arrival, seconds from start (for moves)
+    vehicle: int | None = None
+    var: Any = None
+
+
+@dataclass
+class _VArc:
+    tail: tuple
+    head: tuple
+    link: _Link | None  # None for waits
+    depart: int
+    arrive: int
+    var: Any = None
+
+
+class EvacuationModel:
+    """The CP-SAT model of one scenario, with the lexicographic solve and plan extraction.
+
+    >>> from planner.read import read_scenario
+    >>> scenario = read_scenario("scenarios/tripoli-2013.yaml")  # doctest: +SKIP
+    >>> plan = EvacuationModel(scenario).solve(SolveParameters(time_limit=30))  # doctest: +SKIP
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.grid = TimeGrid.of(scenario)
+        self.place_ids = list(scenario.locations)
+        self.places = {p: i for i, p in enumerate(self.place_ids)}
+        locs = [scenario.locations[p] for p in self.place_ids]
+        self.danger = [loc.danger for loc in locs]
+        self.transfer = [int(loc.transfer.total_seconds()) for loc in locs]
+        self.capacity = [loc.capacity for loc in locs]
+        self.country = [loc.country for loc in locs]
+        self.links = build_links(scenario, self.grid, self.places)
+        self.out_links: dict[int, list[_Link]] = defaultdict(list)
+        for lk in self.links:
+            self.out_links[lk.src].append(lk)
+        self.vehicles = scenario.vehicles
+        self.classes = build_classes(scenario, self.grid, self.places, self.links)
+        self.unit = self._time_unit()
+        self.model = cp_model.CpModel()
+        self.varcs: list[list[_VArc]] = []
+        self.carcs: list[list[_Arc]] = []
+        self.vehicle_earliest: list[dict[int, int]] = []
+        self._build()
+
+    # ---- sizes and units
+
+    def _time_unit(self) -> int:
+        """The largest number of seconds that divides every time the objectives can take."""
+        values = [self.grid.step, self.grid.horizon]
+        for lk in self.links:
+            if lk.kind in ("road", "crossing"):
+                values.extend(a - t * self.grid.step for t, a in list(lk.departs.items())[:1])
+            else:
+                values.append(lk.service_arrives)
+        unit = 0
+        for v in values:
+            unit = math.gcd(unit, abs(int(v)))
+        return max(1, unit)
+
+    def _arrival_node_time(self, depart: int, arrive: int) -> int:
+        return min(self.grid.last, max(depart + 1, self.grid.up(arrive)))
+
+    # ---- vehicles
+
+    def _vehicle_can_use(self, v_index: int, link: _Link) -> bool:
+        vehicle = self.vehicles[v_index]
+        if link.kind not in ("road", "crossing"):
+            return False
+        if link.kind == "crossing" and not link.vehicles:
+            return False
+        if vehicle.countries is None:
+            return True
+        return (
+            self.country[link.src] in vehicle.countries
+            and self.country[link.dst] in vehicle.countries
+        )
+
+    def _vehicle_reach(self, v_index: int) -> dict[int, int]:
+        """Earliest grid time the vehicle can be at each place (label-setting search)."""
+        vehicle = self.vehicles[v_index]
+        start = self.places[vehicle.at]
+        if vehicle.countries is not None and self.country[start] not in vehicle.countries:
+            return {start: max(0, self.grid.up(_seconds(self.grid, vehicle.available)))}
+        t0 = max(0, self.grid.up(_seconds(self.grid, vehicle.available)))
+        earliest = {start: t0}
+        frontier = [(t0, start)]
+        import heapq
+
+        while frontier:
+            t, p = heapq.heappop(frontier)
+            if earliest.get(p, math.inf) < t:
+                continue
+            for lk in self.out_links[p]:
+                if not self._vehicle_can_use(v_index, lk):
+                    continue
+                for dep in sorted(d for d in lk.departs if d >= t):
+                    head_t = self._arrival_node_time(dep, lk.departs[dep])
+                    if head_t < earliest.get(lk.dst, math.inf):
+                        earliest[lk.dst] = head_t
+                        heapq.heappush(frontier, (head_t, lk.dst))
+                    break
+        return earliest
+
+    def _build_vehicle_flows(self) -> None:
+        last = self.grid.last
+        for vi, vehicle in enumerate(self.vehicles):
+            earliest = self._vehicle_reach(vi)
+            self.vehicle_earliest.append(earliest)
+            arcs: list[_VArc] = []
+            start = self.places[vehicle.at]
+            t0 = earliest[start]
+            for p, e in earliest.items():
+                for t in range(e, last):
+                    arcs.append(_VArc((p, t), (p, t + 1), None, t, 0))
+                for lk in self.out_links[p]:
+                    if not self._vehicle_can_use(vi, lk) or lk.dst not in earliest:
+                        continue
+                    for t, arr in lk.departs.items():
+                        if t >= e:
+                            arcs.append(
+                                _VArc((p, t), (lk.dst, self._arrival_node_time(t, arr)), lk, t, arr)
+                            )
+            for a in arcs:
+                name = (
+                    f"{vehicle.id}_wait_{self.place_ids[a.tail[0]]}_{a.depart}"
+                    if a.link is None
+                    else f"{vehicle.id}_{a.link.key}_{self.place_ids[a.tail[0]]}_{a.depart}"
+                )
+                a.var = self.model.new_bool_var(name)
+            self._add_flow_conservation(arcs, {(start, t0): 1}, lambda node: node[1] >= last)
+            self.varcs.append(arcs)
+
+    # ---- group classes
+
+    def _class_arcs(self, k: _Class) -> list[_Arc]:
+        """Every arc of the class's state graph reachable from its start and leading somewhere
+        useful (a safe place or a destination)."""
+        last = self.grid.last
+        source = ("F", k.origin, min(k.ready, last), 1 if k.own else 0)
+
+        def arrival_head(carrier: int | None, dst: int, dep: int, arr: int, h: int) -> tuple:
+            if dst in k.dests:
+                return ("E", dst)
+            ga = self._arrival_node_time(dep, arr)
+            free = min(last, max(ga, self.grid.up(arr + self.transfer[dst])))
+            if carrier is None or free <= ga:
+                return ("F", dst, free, h)
+            return ("A", carrier, dst, ga, free - ga, h)
+
+        def allowed(src: int, dst: int) -> bool:
+            if dst == k.origin:
+                return False
+            return not (not self.danger[src] and self.danger[dst])
+
+        def moves(node: tuple) -> list[_Arc]:
+            out: list[_Arc] = []
+            if node[0] == "E":
+                return out
+            if node[0] == "F":
+                _, p, t, h = node
+                carrier: int | None = None
+            else:
+                _, carrier, p, t, r, h = node
+            # waiting
+            if t < last:
+                if node[0] == "F":
+                    out.append(_Arc(node, ("F", p, t + 1, h), "wait", None, t, 0))
+                elif r > 1:
+                    out.append(_Arc(node, ("A", carrier, p, t + 1, r - 1, h), "aboard", None, t, 0))
+                else:
+                    out.append(_Arc(node, ("F", p, t + 1, h), "aboard", None, t, 0))
+            for lk in self.out_links[p]:
+                if lk.index not in k.accepted or not allowed(p, lk.dst):
+                    continue
+                if lk.kind in ("flight", "sailing"):
+                    if k.seats > lk.seats or lk.service_arrives > self.grid.horizon:
+                        continue
+                    latest = lk.service_departs - max(lk.check_in, self.transfer[p])
+                    if latest < 0 or self.grid.down(latest) != t:
+                        continue
+                    head = arrival_head(None, lk.dst, t, lk.service_arrives, 0)
+                    out.append(_Arc(node, head, "service", lk, t, lk.service_arrives))
+                    continue
+                arr = lk.departs.get(t)
+                if arr is None:
+                    continue
+                # in a fleet vehicle
+                for vi, vehicle in enumerate(self.vehicles):
+                    if carrier is not None and carrier != vi:
+                        continue
+                    if vehicle.seats < k.seats or not self._vehicle_can_use(vi, lk):
+                        continue
+                    if t < self.vehicle_earliest[vi].get(p, math.inf):
+                        continue
+                    head = arrival_head(vi, lk.dst, t, arr, 0)
+                    out.append(_Arc(node, head, "ride", lk, t, arr, vehicle=vi))
+                # in its own vehicle
+                if h == 1 and (carrier is None or carrier == OWN):
+                    if lk.kind == "road" or lk.vehicles:
+                        head = arrival_head(OWN, lk.dst, t, arr, 1)
+                        out.append(_Arc(node, head, "own", lk, t, arr, vehicle=OWN))
+                # on foot
+                if lk.kind == "crossing" and carrier is None:
+                    head = arrival_head(None, lk.dst, t, arr, 0)
+                    out.append(_Arc(node, head, "foot", lk, t, arr))
+            return out
+
+        # forward search
+        seen = {source}
+        order = [source]
+        arcs: list[_Arc] = []
+        i = 0
+        while i < len(order):
+            node = order[i]
+            i += 1
+            for a in moves(node):
+                arcs.append(a)
+                if a.head not in seen:
+                    seen.add(a.head)
+                    order.append(a.head)
+        # backward: keep what leads to a destination or a safe place
+        into: dict[tuple, list[_Arc]] = defaultdict(list)
+        for a in arcs:
+            into[a.head].append(a)
+
+        def goal(node: tuple) -> bool:
+            if node[0] == "E":
+                return True
+            place = node[1] if node[0] == "F" else node[2]
+            return bool(self.danger[k.origin] and not self.danger[place])
+
+        useful = {n for n in seen if goal(n)}
+        stack = list(useful)
+        while stack:
+            n = stack.pop()
+            for a in into[n]:
+                if a.tail not in useful:
+                    useful.add(a.tail)
+                    stack.append(a.tail)
+        # the origin's own waiting chain stays, so that staying put is always possible
+        keep = useful | {n for n in seen if n[0] == "F" and n[1] == k.origin}
+        return [a for a in arcs if a.tail in keep and a.head in keep]
+
+    def _build_class_flows(self) -> None:
+        last = self.grid.last
+        for k in self.classes:
+            if k.origin in k.dests:
+                self.carcs.append([])
+                continue
+            arcs = self._class_arcs(k)
+            for a in arcs:
+                lk = a.link
+                label = "" if lk is None else f"{lk.key}_"
+                who = "" if a.vehicle is None else f"{self._carrier_name(a.vehicle)}_"
+                a.var = self.model.new_int_var(0, k.size, f"c{k.index}_{a.kind}_{who}{label}{a.depart}")
+            source = ("F", k.origin, min(k.ready, last), 1 if k.own else 0)
+
+            def absorbing(node: tuple) -> bool:
+                if node[0] == "E":
+                    return True
+                return (node[2] if node[0] == "F" else node[3]) >= last
+
+            self._add_flow_conservation(arcs, {source: k.size}, absorbing)
+            self.carcs.append(arcs)
+
+    def _carrier_name(self, carrier: int) -> str:
+        return "own" if carrier == OWN else self.vehicles[carrier].id
+
+    def _add_flow_conservation(
+        self, arcs: list, supply: dict[tuple, int], absorbing: Callable[[tuple], bool]
+    ) -> None:
+        """Flow in equals flow out at every node but the absorbing ones; the supply enters at
+        its node."""
+        out: dict[tuple, list] = defaultdict(list)
+        inn: dict[tuple, list] = defaultdict(list)
+        for a in arcs:
+            out[a.tail].append(a.var)
+            inn[a.head].append(a.var)
+        for node in set(out) | set(inn) | set(supply):
+            if absorbing(node):
+                if node in supply and not inn[node]:
+                    continue
+                continue
+            self.model.add(
+                cp_model.LinearExpr.sum(out[node]) - cp_model.LinearExpr.sum(inn[node])
+                == supply.get(node, 0)
+            )
+
+    # ---- rules
+
+    def add_vehicle_seats(self) -> None:
+        """Rule 4: on each leg of a fleet vehicle, the seats of the groups aboard are at most its
+        `seats`; a group rides only where its vehicle drives (rules 1 and 3)."""
+        aboard: dict[tuple[int, int, int], list] = defaultdict(list)
+        for k, arcs in zip(self.classes, self.carcs, strict=True):
+            for a in arcs:
+                if a.kind == "ride":
+                    assert a.link is not None and a.vehicle is not None
+                    aboard[(a.vehicle, a.link.index, a.depart)].append((k.seats, a.var))
+        moves: dict[tuple[int, int, int], Any] = {}
+        for vi, arcs in enumerate(self.varcs):
+            for va in arcs:
+                if va.link is not None:
+                    moves[(vi, va.link.index, va.depart)] = va.var
+        for key, riders in aboard.items():
+            move = moves.get(key)
+            seats = self.vehicles[key[0]].seats
+            if move is None:
+                for _, var in riders:
+                    self.model.add(var == 0)
+                continue
+            self.model.add(_weighted(riders) <= seats * move)
+
+    def add_crossing_throughput(self) -> None:
+        """Rule 5: at most `throughput` people start crossing in each hour counted from the
+        start, in vehicles and on foot alike."""
+        per_hour: dict[tuple[int, int], list] = defaultdict(list)
+        for k, arcs in zip(self.classes, self.carcs, strict=True):
+            for a in arcs:
+                if a.link is not None and a.link.kind == "crossing" and a.link.throughput:
+                    hour = (a.depart * self.grid.step) // 3600
+                    per_hour[(a.link.index, hour)].append((k.people, a.var))
+        for (li, _hour), terms in per_hour.items():
+            limit = self.links[li].throughput
+            assert limit is not None
+            self.model.add(_weighted(terms) <= limit)
+
+    def add_service_seats(self) -> None:
+        """Rule 6: the people aboard a flight or sailing use at most its `seats` in all."""
+        aboard: dict[int, list] = defaultdict(list)
+        for k, arcs in zip(self.classes, self.carcs, strict=True):
+            for a in arcs:
+                if a.kind == "service":
+                    assert a.link is not None
+                    aboard[a.link.index].append((k.seats, a.var))
+        for li, terms in aboard.items():
+            self.model.add(_weighted(terms) <= self.links[li].seats)
+
+    def add_place_capacity(self) -> None:
+        """Rule 7: where a place has a `capacity`, at no moment are more people there than
+        that; a group counts from its arrival until it leaves (for ever if its journey ends
+        there); groups that start there do not count.
+
+        Counted per grid slot `[s, s+1)`: a group is counted in every slot in which it is
+        there at some moment, which never under-counts."""
+        step = self.grid.step
+        last = self.grid.last
+        capped = [p for p, c in enumerate(self.capacity) if c is not None]
+        if not capped:
+            return
+        slots: dict[tuple[int, int], list] = defaultdict(list)
+        settled: dict[tuple[int, int], list] = defaultdict(list)
+        for k, arcs in zip(self.classes, self.carcs, strict=True):
+            for a in arcs:
+                place_of_tail = a.tail[1] if a.tail[0] == "F" else a.tail[2]
+                if a.kind in ("wait", "aboard"):
+                    if self.capacity[place_of_tail] is not None and place_of_tail != k.origin:
+                        slots[(place_of_tail, a.depart)].append((k.people, a.var))
+                    continue
+                assert a.link is not None
+                # a service leaves at its real departure, after the group boarded on the grid
+                if a.kind == "service" and self.capacity[place_of_tail] is not None:
+                    if place_of_tail != k.origin:
+                        for s in range(a.depart, self.grid.up(a.link.service_departs)):
+                            slots[(place_of_tail, s)].append((k.people, a.var))
+                dst = a.link.dst
+                if self.capacity[dst] is None:
+                    continue
+                first = a.arrive // step
+                if a.head[0] == "E":
+                    settled[(dst, first)].append((k.people, a.var))
+                    continue
+                head_t = a.head[2] if a.head[0] == "F" else a.head[3]
+                for s in range(first, head_t):
+                    slots[(dst, s)].append((k.people, a.var))
+        for p in capped:
+            limit = self.capacity[p]
+            assert limit is not None
+            running: list = []
+            for s in range(last):
+                running.extend(settled.get((p, s), []))
+                terms = slots.get((p, s), []) + running
+                if sum(n for n, _ in terms) * 1 > limit:
+                    self.model.add(_weighted(terms) <= limit)
+
+    # ---- objectives
+
+    def _objectives(self) -> dict[str, tuple[list, int, str]]:
+        """Each objective as (terms, constant, sense) in integer units; see `_scale`."""
+        horizon = self.grid.horizon // self.unit
+        wscale = 1
+        for k in self.classes:
+            wscale = wscale * k.weight.denominator // math.gcd(wscale, k.weight.denominator)
+        self.wscale = wscale
+        evac: list = []
+        evac_const = 0
+        expo: list = []
+        expo_const = 0
+        arr: list = []
+        arr_const = 0
+        for k, arcs in zip(self.classes, self.carcs, strict=True):
+            w = int(k.weight * wscale)
+            if k.origin in k.dests:
+                evac_const += k.people * k.size
+                continue
+            arr_const += k.people * horizon * k.size
+            if self.danger[k.origin]:
+                expo_const += w * k.people * horizon * k.size
+            for a in arcs:
+                if a.link is None:
+                    continue
+                t = a.arrive // self.unit
+                if self.danger[a.link.src] and not self.danger[a.link.dst] and self.danger[k.origin]:
+                    expo.append((-w * k.people * (horizon - t), a.var))
+                if a.head[0] == "E":
+                    evac.append((k.people, a.var))
+                    arr.append((-k.people * (horizon - t), a.var))
+        objectives = {
+            "evacuated": (evac, evac_const, "max"),
+            "exposure": (expo, expo_const, "min"),
+            "arrival": (arr, arr_const, "min"),
+        }
+        if "makespan" in self.scenario.objective:
+            span = self.model.new_int_var(0, horizon, "makespan")
+            by_time: dict[int, list] = defaultdict(list)
+            for arcs in self.carcs:
+                for a in arcs:
+                    if a.head[0] == "E":
+                        by_time[a.arrive // self.unit].append(a.var)
+            for t, vars_ in sorted(by_time.items()):
+                used = self.model.new_bool_var(f"arrive_at_{t}")
+                self.model.add(sum(vars_) <= len(self.scenario.groups) * used)
+                self.model.add(sum(vars_) >= 1).only_enforce_if(used)
+                self.model.add(span >= t).only_enforce_if(used)
+            objectives["makespan"] = ([(1, span)], 0, "min")
+        return objectives
+
+    def _to_hours(self, name: str, value: float) -> float:
+        if name == "evacuated":
+            return value
+        hours = value * self.unit / 3600.0
+        if name == "exposure":
+            hours /= self.wscale
+        return hours
+
+    # ---- build and solve
+
+    def _build(self) -> None:
+        started = time.monotonic()
+        self._build_vehicle_flows()
+        self._build_class_flows()
+        self.add_vehicle_seats()
+        self.add_crossing_throughput()
+        self.add_service_seats()
+        self.add_place_capacity()
+        self.objectives = self._objectives()
+        self.build_seconds = time.monotonic() - started
+        log.info(
+            "model: %d classes, %d vehicles, %d variables, built in %.2f s",
+            len(self.classes),
+            len(self.vehicles),
+            len(self.model.proto.variables),
+            self.build_seconds,
+        )
+
+    def _all_vars(self) -> list:
+        out = [a.var for arcs in self.varcs for a in arcs]
+        out.extend(a.var for arcs in self.carcs for a in arcs)
+        return out
+
+    def _hint_staying(self) -> None:
+        """Hint the plan in which nobody moves: always feasible, it gives CP-SAT a first
+        solution at once."""
+        for vi, arcs in enumerate(self.varcs):
+            start = self.places[self.vehicles[vi].at]
+            for a in arcs:
+                self.model.add_hint(a.var, 1 if a.link is None and a.tail[0] == start else 0)
+        for k, arcs in zip(self.classes, self.carcs, strict=True):
+            for a in arcs:
+                stay = a.kind == "wait" and a.tail[1] == k.origin
+                self.model.add_hint(a.var, k.size if stay else 0)
+
+    def solve(self, params: SolveParameters | None = None, deadline: float | None = None) -> Plan:
+        """Solve the objectives in order and return the plan with its proven bounds."""
+        params = params or SolveParameters()
+        started = time.monotonic()
+        if deadline is None:
+            deadline = started + params.time_limit
+        order = list(self.scenario.objective)
+        self._hint_staying()
+        values: dict[str, float] = {}
+        bounds: dict[str, float] = {}
+        proven = True
+        solution: dict[int, int] | None = None
+        all_vars = self._all_vars()
+        for stage, name in enumerate(order):
+            terms, const, sense = self.objectives[name]
+            expr = _weighted(terms) + const
+            if sense == "max":
+                self.model.maximize(expr)
+            else:
+                self.model.minimize(expr)
+            remaining = deadline - time.monotonic()
+            share = 1.0 if stage == len(order) - 1 else 0.5
+            budget = max(0.05, remaining * share)
+            solver = cp_model.CpSolver()
+            solver.parameters.max_time_in_seconds = budget
+            solver.parameters.num_workers = max(1, params.workers)
+            solver.parameters.random_seed = params.seed
+            solver.parameters.log_search_progress = params.log_search
+            status = solver.solve(self.model)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                proven = False
+                log.warning("stage %s: no solution (%s)", name, solver.status_name(status))
+                break
+            value = solver.objective_value
+            bound = solver.best_objective_bound
+            values[name] = self._to_hours(name, value)
+            bounds[name] = self._to_hours(name, bound)
+            if status != cp_model.OPTIMAL:
+                proven = False
+            log.info(
+                "stage %s: %s value %s bound %s in %.2f s",
+                name,
+                solver.status_name(status),
+                values[name],
+                bounds[name],
+                solver.wall_time,
+            )
+            if params.progress is not None:
+                params.progress(name, time.monotonic() - started, values[name], bounds[name])
+            raw = solver.response_proto.solution
+            solution = {id(v): raw[v.index] for v in all_vars}
+            # keep this stage's result while the next ones run
+            if status == cp_model.OPTIMAL:
+                self.model.add(expr == int(round(value)))
+            elif sense == "max":
+                self.model.add(expr >= int(round(value)))
+            else:
+                self.model.add(expr <= int(round(value)))
+            self.model.clear_hints()
+            for v in all_vars:
+                self.model.add_hint(v, solution[id(v)])
+        if solution is not None and len(values) == len(order):
+            solution = self._tidy(solution, params, deadline) or solution
+        seconds = time.monotonic() - started
+        return self._extract(solution, bounds, proven and len(values) == len(order), seconds)
+
+    def _tidy(
+        self, solution: dict[int, int], params: SolveParameters, deadline: float
+    ) -> dict[int, int] | None:
+        """With every objective held at its value, drop needless driving: fewest vehicle
+        moves, then the least driving time. Not an objective of SCENARIO.md; it only
+        chooses among plans that are equally good, and makes the plan steadier."""
+        terms = [
+            (1 + (va.arrive - va.depart * self.grid.step) // max(1, self.grid.step), va.var)
+            for arcs in self.varcs
+            for va in arcs
+            if va.link is not None
+        ]
+        remaining = deadline - time.monotonic()
+        if not terms or remaining < 0.2:
+            return None
+        self.model.minimize(_weighted(terms))
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = remaining
+        solver.parameters.num_workers = max(1, params.workers)
+        solver.parameters.random_seed = params.seed
+        status = solver.solve(self.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        raw = solver.response_proto.solution
+        return {id(v): raw[v.index] for v in self._all_vars()}
+
+    # ---- back to names
+
+    def _extract(
+        self, solution: dict[int, int] | None, bounds: dict[str, float], proven: bool, seconds: float
+    ) -> Plan:
+        scenario = self.scenario
+        grid = self.grid
+        value = (lambda var: solution[id(var)]) if solution else (lambda var: 0)
+        journeys: dict[str, tuple[Leg, ...]] = {}
+        aboard: dict[tuple[int, int, int], list[str]] = defaultdict(list)
+        reached_dest = set()
+        for k, arcs in zip(self.classes, self.carcs, strict=True):
+            if not arcs:
+                for g in k.groups:
+                    journeys[g.id] = ()
+                continue
+            if any(a.head[0] == "E" for a in arcs):
+                reached_dest.add(k.index)
+            remaining = {id(a): value(a.var) for a in arcs}
+            out: dict[tuple, list[_Arc]] = defaultdict(list)
+            for a in arcs:
+                out[a.tail].append(a)
+            node0 = ("F", k.origin, min(k.ready, grid.last), 1 if k.own else 0)
+            paths: list[list[_Arc]] = []
+            for _ in k.groups:
+                node = node0
+                path: list[_Arc] = []
+                while True:
+                    nxt = next((a for a in out.get(node, []) if remaining[id(a)] > 0), None)
+                    if nxt is None:
+                        break
+                    remaining[id(nxt)] -= 1
+                    path.append(nxt)
+                    node = nxt.head
+                paths.append([a for a in path if a.link is not None])
+            # earliest movers first, then by group order in the file
+            paths.sort(key=lambda p: (p[0].depart if p else grid.last + 1))
+            for g, path in zip(k.groups, paths, strict=True):
+                legs = []
+                for a in path:
+                    assert a.link is not None
+                    lk = a.link
+                    dep = grid.instant(
+                        lk.service_departs if a.kind == "service" else a.depart * grid.step
+                    )
+                    arr = grid.instant(a.arrive)
+                    src, dst = self.place_ids[lk.src], self.place_ids[lk.dst]
+                    if a.kind == "service":
+                        legs.append(Leg(lk.kind, src, dst, dep, arr, service=lk.service))  # type: ignore[arg-type]
+                        continue
+                    vehicle = None
+                    if a.kind == "ride":
+                        assert a.vehicle is not None
+                        vehicle = self.vehicles[a.vehicle].id
+                        aboard[(a.vehicle, lk.index, a.depart)].append(g.id)
+                    elif a.kind == "own":
+                        vehicle = "own"
+                    legs.append(
+                        Leg(lk.kind, src, dst, dep, arr, vehicle=vehicle, crossing=lk.crossing)  # type: ignore[arg-type]
+                    )
+                journeys[g.id] = tuple(legs)
+        vehicles = []
+        for vi, arcs in enumerate(self.varcs):
+            legs_v = []
+            for va in sorted(arcs, key=lambda a: a.depart):
+                if va.link is None or not value(va.var):
+                    continue
+                lk = va.link
+                legs_v.append(
+                    VehicleLeg(
+                        kind=lk.kind,  # type: ignore[arg-type]
+                        from_=self.place_ids[lk.src],
+                        to=self.place_ids[lk.dst],
+                        depart=grid.instant(va.depart * grid.step),
+                        arrive=grid.instant(va.arrive),
+                        groups=tuple(sorted(aboard.get((vi, lk.index, va.depart), []))),
+                        crossing=lk.crossing,
+                    )
+                )
+            if legs_v:
+                v = self.vehicles[vi]
+                vehicles.append(VehiclePlan(v.id, v.fleet, tuple(legs_v)))
+        graph = build_network(scenario)
+        groups = []
+        for k in self.classes:
+            for g in k.groups:
+                legs = journeys[g.id]
+                status = group_status(scenario, g, legs)
+                reason = None
+                if status != "evacuated":
+                    reason = self._reason(g, k, graph, k.index in reached_dest)
+                groups.append(GroupPlan(g.id, g.people, status, reason, legs))
+        order = {g.id: i for i, g in enumerate(scenario.groups)}
+        groups.sort(key=lambda gp: order[gp.id])
+        objective = evaluate_objectives(scenario, journeys)
+        bound = {}
+        for name, b in bounds.items():
+            if name == "evacuated":
+                bound[name] = int(math.floor(b + 1e-6))
+            else:
+                bound[name] = math.floor(b * 1e6 + 1e-3) / 1e6
+        gaps = {}
+        for name, b in bound.items():
+            v = objective.get(name)
+            if v is not None:
+                gaps[name] = abs(float(v) - float(b)) / max(1e-9, abs(float(v))) if v else 0.0
+        return Plan(
+            scenario=scenario.name,
+            status="optimal" if proven else "feasible",
+            objective=objective,
+            bound=bound,
+            groups=tuple(groups),
+            vehicles=tuple(vehicles),
+            stats={
+                "method": "cp-sat",
+                "seconds": round(seconds + self.build_seconds, 3),
+                "gap": gaps,
+                "classes": len(self.classes),
+                "variables": len(self.model.proto.variables),
+            },
+        )
+
+    def _reason(self, group: Group, k: _Class, graph: Any, reachable: bool) -> str:
+        static = diagnose_unreachable(self.scenario, graph, group)
+        if static is not None:
+            return static
+        dests = ", ".join(group.destinations)
+        if not reachable:
+            return (
+                f"no sequence of open roads, crossings and scheduled services takes it from "
+                f"{group.at} (ready {group.ready.isoformat()}) to {dests} by the end of the horizon"
+            )
+        return (
+            "the seats, crossing throughput and place capacity were all needed for groups "
+            "that count more in the objectives"
+        )
+
+
+def _weighted(terms: list) -> Any:
+    """The linear expression sum(coefficient * variable) of (coefficient, variable) pairs."""
+    if not terms:
+        return 0
+    return cp_model.LinearExpr.weighted_sum([v for _, v in terms], [c for c, _ in terms])
+
+
+def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
+    """Build the model of `scenario` and solve it; see :class:`EvacuationModel`."""
+    params = params or SolveParameters()
+    deadline = time.monotonic() + params.time_limit
+    return EvacuationModel(scenario).solve(params, deadline=deadline)
