@@ -609,24 +609,24 @@ class EvacuationModel:
                 place_of_tail = a.tail[1] if a.tail[0] == "F" else a.tail[2]
                 if a.kind in ("wait", "aboard"):
                     if self.capacity[place_of_tail] is not None and place_of_tail != k.origin:
-                        slots[(place_of_tail, a.depart)].append((k.people, a.var))
+                        slots[(place_of_tail, a.depart)].append((k.people, a.var, k.size))
                     continue
                 assert a.link is not None
                 # a service leaves at its real departure, after the group boarded on the grid
                 if a.kind == "service" and self.capacity[place_of_tail] is not None:
                     if place_of_tail != k.origin:
                         for s in range(a.depart, self.grid.up(a.link.service_departs)):
-                            slots[(place_of_tail, s)].append((k.people, a.var))
+                            slots[(place_of_tail, s)].append((k.people, a.var, k.size))
                 dst = a.link.dst
                 if self.capacity[dst] is None:
                     continue
                 first = a.arrive // step
                 if a.head[0] == "E":
-                    settled[(dst, first)].append((k.people, a.var))
+                    settled[(dst, first)].append((k.people, a.var, k.size))
                     continue
                 head_t = a.head[2] if a.head[0] == "F" else a.head[3]
                 for s in range(first, head_t):
-                    slots[(dst, s)].append((k.people, a.var))
+                    slots[(dst, s)].append((k.people, a.var, k.size))
         for p in capped:
             limit = self.capacity[p]
             assert limit is not None
@@ -634,8 +634,9 @@ class EvacuationModel:
             for s in range(last):
                 running.extend(settled.get((p, s), []))
                 terms = slots.get((p, s), []) + running
-                if sum(n for n, _ in terms) * 1 > limit:
-                    self.model.add(_weighted(terms) <= limit)
+                # a slot that could never hold more than the limit needs no constraint
+                if sum(n * most for n, _, most in terms) > limit:
+                    self.model.add(_weighted([(n, var) for n, var, _ in terms]) <= limit)
 
     # ---- objectives
 
