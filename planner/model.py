@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 
 OWN = -1
 """Carrier index of a group's own vehicle."""
+POOL = -2
+"""Carrier index of "some fleet vehicle" when rides are pooled."""
 
 
 @dataclass(frozen=True)
@@ -273,7 +275,7 @@ class EvacuationModel:
     >>> plan = EvacuationModel(scenario).solve(SolveParameters(time_limit=30))  # doctest: +SKIP
     """
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, pooled: bool | None = None) -> None:
         self.scenario = scenario
         self.grid = TimeGrid.of(scenario)
         self.place_ids = list(scenario.locations)
@@ -290,6 +292,15 @@ class EvacuationModel:
         self.vehicles = scenario.vehicles
         self.classes = build_classes(scenario, self.grid, self.places, self.links)
         self.unit = self._time_unit()
+        # Rides are modelled per vehicle when the model stays small; otherwise per road and
+        # departure, with seats summed over the vehicles that drive it then, and families
+        # packed into the vehicles afterwards (exactly: see `_pack`).
+        self.pooled = (
+            pooled
+            if pooled is not None
+            else len(self.vehicles) * len(self.classes) * len(self.links) * self.grid.last > 400_000
+        )
+        self.packing_cuts: set[tuple[int, int]] = set()
         self.model = cp_model.CpModel()
         self.varcs: list[list[_VArc]] = []
         self.carcs: list[list[_Arc]] = []
@@ -439,7 +450,18 @@ class EvacuationModel:
                 if arr is None:
                     continue
                 # in a fleet vehicle
-                for vi, vehicle in enumerate(self.vehicles):
+                if self.pooled:
+                    if carrier is None or carrier == POOL:
+                        fits = any(
+                            vehicle.seats >= k.seats
+                            and self._vehicle_can_use(vi, lk)
+                            and t >= self.vehicle_earliest[vi].get(p, math.inf)
+                            for vi, vehicle in enumerate(self.vehicles)
+                        )
+                        if fits:
+                            head = arrival_head(POOL, lk.dst, t, arr, 0)
+                            out.append(_Arc(node, head, "ride", lk, t, arr, vehicle=POOL))
+                for vi, vehicle in enumerate(self.vehicles if not self.pooled else ()):
                     if carrier is not None and carrier != vi:
                         continue
                     if vehicle.seats < k.seats or not self._vehicle_can_use(vi, lk):
@@ -518,6 +540,8 @@ class EvacuationModel:
             self.carcs.append(arcs)
 
     def _carrier_name(self, carrier: int) -> str:
+        if carrier == POOL:
+            return "fleet"
         return "own" if carrier == OWN else self.vehicles[carrier].id
 
     def _add_flow_conservation(
@@ -556,6 +580,9 @@ class EvacuationModel:
             for va in arcs:
                 if va.link is not None:
                     moves[(vi, va.link.index, va.depart)] = va.var
+        if self.pooled:
+            self._add_pooled_seats(aboard, moves)
+            return
         for key, riders in aboard.items():
             move = moves.get(key)
             seats = self.vehicles[key[0]].seats
@@ -564,6 +591,57 @@ class EvacuationModel:
                     self.model.add(var == 0)
                 continue
             self.model.add(_weighted(riders) <= seats * move)
+
+    def _add_pooled_seats(self, aboard: dict, moves: dict) -> None:
+        """Pooled form of rule 4: on each road or crossing at each departure time, the seats
+        of the groups aboard are at most the seats of the vehicles that drive it then, and a
+        family rides only where some vehicle then has room for it whole. Packing into the
+        individual vehicles is checked after solving; where it fails, `add_exact_packing`
+        makes that departure exact and the stage is solved again."""
+        by_link: dict[tuple[int, int], list[tuple[int, Any]]] = defaultdict(list)
+        for (vi, li, t), var in moves.items():
+            by_link[(li, t)].append((vi, var))
+        riders_at: dict[tuple[int, int], list] = defaultdict(list)
+        for k, arcs in zip(self.classes, self.carcs, strict=True):
+            for a in arcs:
+                if a.kind == "ride":
+                    assert a.link is not None
+                    riders_at[(a.link.index, a.depart)].append((k, a.var))
+        self.pool_moves = by_link
+        self.pool_riders = riders_at
+        for key, riders in riders_at.items():
+            vehicles = by_link.get(key, [])
+            capacity = [(self.vehicles[vi].seats, var) for vi, var in vehicles]
+            self.model.add(
+                _weighted([(k.seats, var) for k, var in riders]) <= _weighted(capacity)
+            )
+            for k, var in riders:
+                room = [v for vi, v in vehicles if self.vehicles[vi].seats >= k.seats]
+                self.model.add(var <= k.size * cp_model.LinearExpr.sum(room) if room else var == 0)
+
+    def add_exact_packing(self, key: tuple[int, int]) -> None:
+        """Rule 4 made exact at one road or crossing departure: each family is given to one
+        of the vehicles driving it then, within that vehicle's seats."""
+        if key in self.packing_cuts:
+            return
+        self.packing_cuts.add(key)
+        vehicles = self.pool_moves.get(key, [])
+        riders = self.pool_riders.get(key, [])
+        share: dict[int, list] = defaultdict(list)
+        for k, var in riders:
+            parts = []
+            for vi, move in vehicles:
+                seats = self.vehicles[vi].seats
+                if seats < k.seats:
+                    continue
+                x = self.model.new_int_var(0, min(k.size, seats // k.seats), f"pack_{key}_{k.index}_{vi}")
+                self.model.add(x <= (seats // k.seats) * move)
+                share[vi].append((k.seats, x))
+                parts.append(x)
+            self.model.add(cp_model.LinearExpr.sum(parts) == var if parts else var == 0)
+        for vi, move in vehicles:
+            if share[vi]:
+                self.model.add(_weighted(share[vi]) <= self.vehicles[vi].seats * move)
 
     def add_crossing_throughput(self) -> None:
         """Rule 5: at most `throughput` people start crossing in each hour counted from the
@@ -735,8 +813,21 @@ class EvacuationModel:
                 stay = a.kind == "wait" and a.tail[1] == k.origin
                 self.model.add_hint(a.var, k.size if stay else 0)
 
+    def _solve_once(self, params: SolveParameters, budget: float) -> tuple[Any, int]:
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.05, budget)
+        solver.parameters.num_workers = max(1, params.workers)
+        solver.parameters.random_seed = params.seed
+        solver.parameters.log_search_progress = params.log_search
+        return solver, solver.solve(self.model)
+
     def solve(self, params: SolveParameters | None = None, deadline: float | None = None) -> Plan:
-        """Solve the objectives in order and return the plan with its proven bounds."""
+        """Solve the objectives in order and return the plan with its proven bounds.
+
+        With pooled rides, each stage's solution is packed into the individual vehicles; a
+        departure that does not pack is made exact (`add_exact_packing`) and the stage is
+        solved again, so the plan written always keeps every rule.
+        """
         params = params or SolveParameters()
         started = time.monotonic()
         if deadline is None:
@@ -755,21 +846,38 @@ class EvacuationModel:
                 self.model.maximize(expr)
             else:
                 self.model.minimize(expr)
-            remaining = deadline - time.monotonic()
             share = 1.0 if stage == len(order) - 1 else 0.5
-            budget = max(0.05, remaining * share)
-            solver = cp_model.CpSolver()
-            solver.parameters.max_time_in_seconds = budget
-            solver.parameters.num_workers = max(1, params.workers)
-            solver.parameters.random_seed = params.seed
-            solver.parameters.log_search_progress = params.log_search
-            status = solver.solve(self.model)
+            stage_deadline = time.monotonic() + (deadline - time.monotonic()) * share
+            first_bound: float | None = None
+            while True:
+                solver, status = self._solve_once(params, stage_deadline - time.monotonic())
+                if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                    break
+                if first_bound is None:
+                    first_bound = solver.best_objective_bound
+                raw = solver.response_proto.solution
+                candidate = {id(v): raw[v.index] for v in all_vars}
+                failures = self._assign(candidate)[1] if self.pooled else []
+                if not failures or time.monotonic() > stage_deadline - 0.2:
+                    break
+                log.info("stage %s: %d departures do not pack; solving again", name, len(failures))
+                for key in failures:
+                    self.add_exact_packing(key)
+                self.model.clear_hints()
+                for v in all_vars:
+                    self.model.add_hint(v, candidate[id(v)])
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 proven = False
                 log.warning("stage %s: no solution (%s)", name, solver.status_name(status))
                 break
+            solution = candidate
             value = solver.objective_value
-            bound = solver.best_objective_bound
+            assert first_bound is not None
+            # every packing constraint is a rule, so the first bound stays a true bound
+            bound = first_bound if sense == "max" else first_bound
+            bound = min(bound, solver.best_objective_bound) if sense == "max" else max(
+                bound, solver.best_objective_bound
+            )
             values[name] = self._to_hours(name, value)
             bounds[name] = self._to_hours(name, bound)
             if status != cp_model.OPTIMAL:
@@ -784,8 +892,6 @@ class EvacuationModel:
             )
             if params.progress is not None:
                 params.progress(name, time.monotonic() - started, values[name], bounds[name])
-            raw = solver.response_proto.solution
-            solution = {id(v): raw[v.index] for v in all_vars}
             # keep this stage's result while the next ones run
             if status == cp_model.OPTIMAL:
                 self.model.add(expr == int(round(value)))
@@ -829,28 +935,22 @@ class EvacuationModel:
 
     # ---- back to names
 
-    def _extract(
-        self, solution: dict[int, int] | None, bounds: dict[str, float], proven: bool, seconds: float
-    ) -> Plan:
-        scenario = self.scenario
-        grid = self.grid
+    def _paths(self, solution: dict[int, int] | None) -> dict[str, list[_Arc]]:
+        """Split each class's integer flow into one path per family (all arcs, waits too)."""
         value = (lambda var: solution[id(var)]) if solution else (lambda var: 0)
-        journeys: dict[str, tuple[Leg, ...]] = {}
-        aboard: dict[tuple[int, int, int], list[str]] = defaultdict(list)
-        reached_dest = set()
+        grid = self.grid
+        paths: dict[str, list[_Arc]] = {}
         for k, arcs in zip(self.classes, self.carcs, strict=True):
             if not arcs:
                 for g in k.groups:
-                    journeys[g.id] = ()
+                    paths[g.id] = []
                 continue
-            if any(a.head[0] == "E" for a in arcs):
-                reached_dest.add(k.index)
             remaining = {id(a): value(a.var) for a in arcs}
             out: dict[tuple, list[_Arc]] = defaultdict(list)
             for a in arcs:
                 out[a.tail].append(a)
             node0 = ("F", k.origin, min(k.ready, grid.last), 1 if k.own else 0)
-            paths: list[list[_Arc]] = []
+            found: list[list[_Arc]] = []
             for _ in k.groups:
                 node = node0
                 path: list[_Arc] = []
@@ -861,33 +961,119 @@ class EvacuationModel:
                     remaining[id(nxt)] -= 1
                     path.append(nxt)
                     node = nxt.head
-                paths.append([a for a in path if a.link is not None])
-            # earliest movers first, then by group order in the file
-            paths.sort(key=lambda p: (p[0].depart if p else grid.last + 1))
-            for g, path in zip(k.groups, paths, strict=True):
-                legs = []
-                for a in path:
+                found.append(path)
+
+            def first_move(path: list[_Arc]) -> int:
+                return next((a.depart for a in path if a.link is not None), grid.last + 1)
+
+            # earliest movers first, families in file order
+            found.sort(key=first_move)
+            for g, path in zip(k.groups, found, strict=True):
+                paths[g.id] = path
+        return paths
+
+    def _assign(
+        self, solution: dict[int, int] | None, paths: dict[str, list[_Arc]] | None = None
+    ) -> tuple[dict[tuple[str, int], int], list[tuple[int, int]]]:
+        """Give every pooled ride a named vehicle: families that stay aboard keep their
+        vehicle, the others are packed best-fit, largest first. Returns the vehicle of each
+        (group, arc position) and the departures (link, time) that did not pack."""
+        value = (lambda var: solution[id(var)]) if solution else (lambda var: 0)
+        if paths is None:
+            paths = self._paths(solution)
+        seats_of = {g.id: g.seats for g in self.scenario.groups}
+        riders: dict[tuple[int, int], list[tuple[str, int]]] = defaultdict(list)
+        for gid, path in paths.items():
+            for i, a in enumerate(path):
+                if a.kind == "ride" and a.vehicle == POOL:
                     assert a.link is not None
-                    lk = a.link
-                    dep = grid.instant(
-                        lk.service_departs if a.kind == "service" else a.depart * grid.step
-                    )
-                    arr = grid.instant(a.arrive)
-                    src, dst = self.place_ids[lk.src], self.place_ids[lk.dst]
-                    if a.kind == "service":
-                        legs.append(Leg(lk.kind, src, dst, dep, arr, service=lk.service))  # type: ignore[arg-type]
-                        continue
-                    vehicle = None
-                    if a.kind == "ride":
-                        assert a.vehicle is not None
-                        vehicle = self.vehicles[a.vehicle].id
-                        aboard[(a.vehicle, lk.index, a.depart)].append(g.id)
-                    elif a.kind == "own":
-                        vehicle = "own"
-                    legs.append(
-                        Leg(lk.kind, src, dst, dep, arr, vehicle=vehicle, crossing=lk.crossing)  # type: ignore[arg-type]
-                    )
-                journeys[g.id] = tuple(legs)
+                    riders[(a.link.index, a.depart)].append((gid, i))
+        moving: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for vi, arcs in enumerate(self.varcs):
+            for va in arcs:
+                if va.link is not None and value(va.var):
+                    moving[(va.link.index, va.depart)].append(vi)
+        chosen: dict[tuple[str, int], int] = {}
+        failures: list[tuple[int, int]] = []
+        for key in sorted(riders, key=lambda k: (k[1], k[0])):
+            room = {vi: self.vehicles[vi].seats for vi in moving.get(key, [])}
+            stay, rest = [], []
+            for gid, i in riders[key]:
+                prev = self._previous_ride(paths[gid], i)
+                if prev is not None and (gid, prev) in chosen:
+                    stay.append((gid, i, chosen[(gid, prev)]))
+                else:
+                    rest.append((gid, i))
+            ok = True
+            for gid, i, vi in stay:
+                if room.get(vi, -1) >= seats_of[gid]:
+                    room[vi] -= seats_of[gid]
+                    chosen[(gid, i)] = vi
+                else:
+                    rest.append((gid, i))
+            for gid, i in sorted(rest, key=lambda r: (-seats_of[r[0]], r[0])):
+                fits = [vi for vi, free in room.items() if free >= seats_of[gid]]
+                if not fits:
+                    ok = False
+                    continue
+                vi = min(fits, key=lambda v: (room[v], v))
+                room[vi] -= seats_of[gid]
+                chosen[(gid, i)] = vi
+            if not ok:
+                failures.append(key)
+        return chosen, failures
+
+    @staticmethod
+    def _previous_ride(path: list[_Arc], i: int) -> int | None:
+        """Position of the ride a family is still aboard when it takes arc `i`, if any."""
+        if path[i].tail[0] != "A":
+            return None
+        j = i - 1
+        while j >= 0 and path[j].kind == "aboard":
+            j -= 1
+        return j if j >= 0 and path[j].kind == "ride" else None
+
+    def _extract(
+        self, solution: dict[int, int] | None, bounds: dict[str, float], proven: bool, seconds: float
+    ) -> Plan:
+        scenario = self.scenario
+        grid = self.grid
+        value = (lambda var: solution[id(var)]) if solution else (lambda var: 0)
+        paths = self._paths(solution)
+        chosen, failures = self._assign(solution, paths) if self.pooled else ({}, [])
+        if failures:
+            log.warning("%d departures could not be packed; those families stay put", len(failures))
+        journeys: dict[str, tuple[Leg, ...]] = {}
+        aboard: dict[tuple[int, int, int], list[str]] = defaultdict(list)
+        reached_dest = {k.index for k, arcs in zip(self.classes, self.carcs, strict=True)
+                        if any(a.head[0] == "E" for a in arcs)}
+        for gid, path in paths.items():
+            legs: list[Leg] = []
+            for i, a in enumerate(path):
+                if a.link is None:
+                    continue
+                lk = a.link
+                dep = grid.instant(
+                    lk.service_departs if a.kind == "service" else a.depart * grid.step
+                )
+                arr = grid.instant(a.arrive)
+                src, dst = self.place_ids[lk.src], self.place_ids[lk.dst]
+                if a.kind == "service":
+                    legs.append(Leg(lk.kind, src, dst, dep, arr, service=lk.service))  # type: ignore[arg-type]
+                    continue
+                vehicle = None
+                if a.kind == "ride":
+                    vi = a.vehicle if a.vehicle != POOL else chosen.get((gid, i))
+                    if vi is None:
+                        break  # did not pack: the family stays where it is
+                    vehicle = self.vehicles[vi].id
+                    aboard[(vi, lk.index, a.depart)].append(gid)
+                elif a.kind == "own":
+                    vehicle = "own"
+                legs.append(
+                    Leg(lk.kind, src, dst, dep, arr, vehicle=vehicle, crossing=lk.crossing)  # type: ignore[arg-type]
+                )
+            journeys[gid] = tuple(legs)
         vehicles = []
         for vi, arcs in enumerate(self.varcs):
             legs_v = []
@@ -910,18 +1096,19 @@ class EvacuationModel:
                 v = self.vehicles[vi]
                 vehicles.append(VehiclePlan(v.id, v.fleet, tuple(legs_v)))
         graph = build_network(scenario)
+        class_of = {g.id: k for k in self.classes for g in k.groups}
         groups = []
-        for k in self.classes:
-            for g in k.groups:
-                legs = journeys[g.id]
-                status = group_status(scenario, g, legs)
-                reason = None
-                if status != "evacuated":
-                    reason = self._reason(g, k, graph, k.index in reached_dest)
-                groups.append(GroupPlan(g.id, g.people, status, reason, legs))
-        order = {g.id: i for i, g in enumerate(scenario.groups)}
-        groups.sort(key=lambda gp: order[gp.id])
+        for g in scenario.groups:
+            legs = journeys[g.id]
+            status = group_status(scenario, g, legs)
+            reason = None
+            if status != "evacuated":
+                k = class_of[g.id]
+                reason = self._reason(g, k, graph, k.index in reached_dest)
+            groups.append(GroupPlan(g.id, g.people, status, reason, legs))
         objective = evaluate_objectives(scenario, journeys)
+        if failures:
+            proven = False
         bound = {}
         for name, b in bounds.items():
             if name == "evacuated":
@@ -946,6 +1133,7 @@ class EvacuationModel:
                 "gap": gaps,
                 "classes": len(self.classes),
                 "variables": len(self.model.proto.variables),
+                "pooled": self.pooled,
             },
         )
 
