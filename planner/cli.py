@@ -95,9 +95,19 @@ def plan(
     ] = 60.0,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
     workers: Annotated[int, typer.Option("--workers", help="Solver threads.")] = 2,
+    outputs: Annotated[
+        bool,
+        typer.Option(
+            "--outputs/--no-outputs",
+            help="Also write itineraries, run sheets, manifests, calendars and the report.",
+        ),
+    ] = True,
+    redact: Annotated[
+        bool, typer.Option("--redact", help="Names replaced by group ids in the outputs.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log the solve.")] = False,
 ) -> None:
-    """Solve the scenario and write DIR/plan.json; prints a short summary."""
+    """Solve the scenario and write DIR/plan.json and the other outputs; prints a summary."""
     started = time.monotonic()
     if verbose:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -112,11 +122,24 @@ def plan(
     if time_limit <= 0:
         err.print("--time-limit must be more than 0 seconds.")
         raise typer.Exit(2)
-    # keep a little of the time for writing the outputs
+    # keep some of the time for writing plan.json and the outputs
     spent = time.monotonic() - started
-    budget = max(0.1, time_limit - spent - min(2.0, 0.05 * time_limit))
+    reserve = min(5.0, 0.1 * time_limit) if outputs else min(1.0, 0.05 * time_limit)
+    budget = max(0.1, time_limit - spent - reserve)
     result = solve(scenario, SolveParameters(time_limit=budget, workers=workers, seed=seed))
     path = write_plan(result, scenario, Path(output) / "plan.json")
+    if outputs:
+        from planner.outputs import write_outputs
+        from planner.plan import plan_to_dict
+
+        left = time_limit - (time.monotonic() - started)
+        write_outputs(
+            scenario,
+            plan_to_dict(result, scenario),
+            Path(output),
+            redact=redact,
+            printable=left > 3.0,
+        )
     print_summary(result, scenario, time.monotonic() - started, path)
 
 
@@ -170,6 +193,39 @@ def check(
     n = len(violations)
     out.print(f"{n} broken rule{'s' if n != 1 else ''}.")
     raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    scenario_path: Annotated[str, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    plan_path: Annotated[str, typer.Argument(metavar="PLAN_JSON", help="plan.json to report on.")],
+    output: Annotated[str, typer.Option("-o", "--output", help="Folder for the outputs.")],
+    redact: Annotated[
+        bool, typer.Option("--redact", help="Names replaced by group ids in the outputs.")
+    ] = False,
+) -> None:
+    """Write itineraries, run sheets, manifests, calendars and the report for a plan."""
+    from planner.check import check_plan, read_plan
+    from planner.outputs import write_outputs
+    from planner.read import read_scenario
+
+    try:
+        scenario = read_scenario(scenario_path)
+        data = read_plan(plan_path)
+    except InputError as e:
+        raise _fail_input(e) from None
+    violations = check_plan(scenario, data)
+    if violations:
+        for v in violations:
+            err.print(str(v), markup=False)
+        err.print(
+            f"{len(violations)} broken rules: outputs are not written for a plan that breaks "
+            "the scenario's rules.",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    written = write_outputs(scenario, data, Path(output), redact=redact)
+    out.print(f"{len(written)} files written to {output}", markup=False)
 
 
 def main() -> None:
