@@ -124,7 +124,7 @@ def plan(
         raise typer.Exit(2)
     # keep some of the time for writing plan.json and the outputs
     spent = time.monotonic() - started
-    reserve = min(5.0, 0.1 * time_limit) if outputs else min(1.0, 0.05 * time_limit)
+    reserve = min(8.0, 0.15 * time_limit) if outputs else min(1.0, 0.05 * time_limit)
     budget = max(0.1, time_limit - spent - reserve)
     result = solve(scenario, SolveParameters(time_limit=budget, workers=workers, seed=seed))
     path = write_plan(result, scenario, Path(output) / "plan.json")
@@ -138,7 +138,7 @@ def plan(
             plan_to_dict(result, scenario),
             Path(output),
             redact=redact,
-            printable=left > 3.0,
+            printable=left > 4.0,
         )
     print_summary(result, scenario, time.monotonic() - started, path)
 
@@ -235,3 +235,11 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except Exception as e:  # a bug of ours: say so plainly, not with a traceback
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        err.print(
+            f"internal error: {type(e).__name__}: {e}. This is a bug in the planner, not in "
+            "your files; please report it with the scenario. Run with --verbose for details.",
+            markup=False,
+        )
+        sys.exit(3)

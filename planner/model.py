@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 
 OWN = -1
 """Carrier index of a group's own vehicle."""
+LARGE_MODEL = 60_000
+"""Variables above which presolve is skipped (see `_solve_once`)."""
 POOL = -2
 """Carrier index of "some fleet vehicle" when rides are pooled."""
 
@@ -404,6 +406,10 @@ class EvacuationModel:
         source = ("F", k.origin, min(k.ready, last), 1 if k.own else 0)
 
         def arrival_head(carrier: int | None, dst: int, dep: int, arr: int, h: int) -> tuple:
+            if carrier == POOL:
+                # pooled rides cannot tell one vehicle from another: a family always takes
+                # the transfer before its next leg, which keeps the plan true to rule 2
+                carrier = None
             if dst in k.dests:
                 return ("E", dst)
             ga = self._arrival_node_time(dep, arr)
@@ -813,15 +819,244 @@ class EvacuationModel:
                 stay = a.kind == "wait" and a.tail[1] == k.origin
                 self.model.add_hint(a.var, k.size if stay else 0)
 
+    def _link_of(self, leg: Leg) -> _Link | None:
+        """The link a plan leg travels on."""
+        src, dst = self.places.get(leg.from_), self.places.get(leg.to)
+        arrive = self.grid.seconds(leg.arrive)
+        for lk in self.out_links.get(src if src is not None else -1, []):
+            if lk.dst != dst or lk.kind != leg.kind:
+                continue
+            if lk.kind == "crossing" and lk.crossing == leg.crossing:
+                return lk
+            if lk.kind in ("flight", "sailing") and lk.service == leg.service:
+                return lk
+            if lk.kind == "road" and lk.departs.get(self.grid.seconds(leg.depart) // self.grid.step) == arrive:
+                return lk
+        return None
+
+    def _hint_plan(self, plan: Plan) -> None:
+        """Hint a whole plan (for instance the dispatcher's): each family's journey and each
+        vehicle's legs are walked through the model's arcs. A journey the model cannot
+        follow is hinted as staying put; CP-SAT repairs what does not fit."""
+        step = self.grid.step
+        vehicle_index = {v.id: i for i, v in enumerate(self.vehicles)}
+        counts: dict[int, int] = defaultdict(int)
+        for k, arcs in zip(self.classes, self.carcs, strict=True):
+            if not arcs:
+                continue
+            out: dict[tuple, list[_Arc]] = defaultdict(list)
+            for a in arcs:
+                out[a.tail].append(a)
+            source = ("F", k.origin, min(k.ready, self.grid.last), 1 if k.own else 0)
+            for g in k.groups:
+                try:
+                    legs = plan.group(g.id).legs
+                except KeyError:
+                    legs = ()
+                walked = self._walk(out, source, legs, vehicle_index)
+                if walked is None:
+                    walked = self._walk(out, source, (), vehicle_index) or []
+                for a in walked:
+                    counts[id(a)] += 1
+            for a in arcs:
+                self.model.add_hint(a.var, counts.get(id(a), 0))
+        for vi, arcs in enumerate(self.varcs):
+            out_v: dict[tuple, list[_VArc]] = defaultdict(list)
+            for va in arcs:
+                out_v[va.tail].append(va)
+            used: set[int] = set()
+            vehicle = self.vehicles[vi]
+            node: tuple | None = (self.places[vehicle.at], self.vehicle_earliest[vi][self.places[vehicle.at]])
+            legs_v = next((v.legs for v in plan.vehicles if v.id == vehicle.id), ())
+            for leg in legs_v:
+                t = self.grid.seconds(leg.depart) // step
+                lk = self._link_of(Leg(leg.kind, leg.from_, leg.to, leg.depart, leg.arrive, crossing=leg.crossing))
+                while node is not None and node[1] < t:
+                    nxt = next((a for a in out_v.get(node, []) if a.link is None), None)
+                    if nxt is None:
+                        node = None
+                        break
+                    used.add(id(nxt))
+                    node = nxt.head
+                move = next(
+                    (a for a in out_v.get(node, []) if a.link is lk and a.depart == t), None
+                ) if node is not None else None
+                if move is None:
+                    node = None
+                    break
+                used.add(id(move))
+                node = move.head
+            while node is not None:
+                nxt = next((a for a in out_v.get(node, []) if a.link is None), None)
+                if nxt is None:
+                    break
+                used.add(id(nxt))
+                node = nxt.head
+            for va in arcs:
+                self.model.add_hint(va.var, 1 if id(va) in used else 0)
+        del vehicle_index
+
+    def _walk(
+        self,
+        out: dict[tuple, list[_Arc]],
+        source: tuple,
+        legs: tuple[Leg, ...],
+        vehicle_index: dict[str, int],
+    ) -> list[_Arc] | None:
+        """The arcs one family's legs take through its class's graph, or None."""
+        step = self.grid.step
+        node = source
+        walked: list[_Arc] = []
+
+        def wait_until(t: int) -> bool:
+            nonlocal node
+            while self._node_time(node) < t:
+                nxt = next((a for a in out.get(node, []) if a.link is None), None)
+                if nxt is None:
+                    return False
+                walked.append(nxt)
+                node = nxt.head
+            return True
+
+        for leg in legs:
+            lk = self._link_of(leg)
+            if lk is None:
+                return None
+            if leg.kind in ("flight", "sailing"):
+                latest = lk.service_departs - max(lk.check_in, self.transfer[lk.src])
+                t = self.grid.down(latest)
+                kinds = {"service"}
+                vehicle = None
+            else:
+                t = self.grid.seconds(leg.depart) // step
+                if leg.vehicle is None:
+                    kinds, vehicle = {"foot"}, None
+                elif leg.vehicle == "own":
+                    kinds, vehicle = {"own"}, OWN
+                else:
+                    kinds = {"ride"}
+                    vehicle = POOL if self.pooled else vehicle_index.get(leg.vehicle)
+            if not wait_until(t):
+                return None
+            move = next(
+                (
+                    a
+                    for a in out.get(node, [])
+                    if a.kind in kinds and a.link is lk and a.depart == t and a.vehicle == vehicle
+                ),
+                None,
+            )
+            if move is None:
+                return None
+            walked.append(move)
+            node = move.head
+        while node[0] != "E":
+            nxt = next((a for a in out.get(node, []) if a.link is None), None)
+            if nxt is None:
+                break
+            walked.append(nxt)
+            node = nxt.head
+        return walked
+
+    @staticmethod
+    def _node_time(node: tuple) -> int:
+        if node[0] == "E":
+            return 1 << 30
+        return int(node[2] if node[0] == "F" else node[3])
+
+    def static_bounds(self) -> dict[str, float]:
+        """Bounds that hold whatever the capacities: each family reaches safety and its
+        destination no sooner than its fastest route allows, riding any vehicle that could
+        drive a road, taking no transfer time. True for every plan, so true for the best."""
+        horizon = self.grid.horizon
+        hours = 3600.0
+        evac = 0
+        expo = 0.0
+        arr = 0.0
+        latest_needed = 0.0
+        every_group_reaches = True
+        for k in self.classes:
+            w = float(k.weight)
+            if k.origin in k.dests:
+                evac += k.people * k.size
+                continue
+            safe, dest = self._earliest(k)
+            if self.danger[k.origin]:
+                expo += w * k.people * k.size * min(horizon, safe) / hours
+            arr += k.people * k.size * min(horizon, dest) / hours
+            if dest <= horizon:
+                evac += k.people * k.size
+                latest_needed = max(latest_needed, dest / hours)
+            else:
+                every_group_reaches = False
+        out = {"evacuated": float(evac), "exposure": expo, "arrival": arr}
+        if every_group_reaches:
+            out["makespan"] = latest_needed
+        return out
+
+    def _earliest(self, k: _Class) -> tuple[int, int]:
+        """Earliest arrival (seconds) of class k at a safe place and at a destination."""
+        import heapq
+
+        inf = 1 << 60
+        start = max(0, self.grid.up(_seconds(self.grid, k.groups[0].ready)))
+        best = {k.origin: start * self.grid.step}
+        heap = [(best[k.origin], k.origin)]
+        safe = 0 if not self.danger[k.origin] else inf
+        dest = inf
+        while heap:
+            now, p = heapq.heappop(heap)
+            if now > best.get(p, inf):
+                continue
+            if p in k.dests:
+                dest = min(dest, now)
+                continue
+            for lk in self.out_links[p]:
+                if lk.index not in k.accepted:
+                    continue
+                if lk.kind in ("flight", "sailing"):
+                    if k.seats > lk.seats or lk.service_arrives > self.grid.horizon:
+                        continue
+                    if lk.service_departs - lk.check_in < now:
+                        continue
+                    reach = lk.service_arrives
+                else:
+                    drivable = lk.kind == "crossing" or k.own or any(
+                        v.seats >= k.seats and self._vehicle_can_use(vi, lk)
+                        for vi, v in enumerate(self.vehicles)
+                    )
+                    if not drivable:
+                        continue
+                    t0 = self.grid.up(now)
+                    dep = next((t for t in sorted(lk.departs) if t >= t0), None)
+                    if dep is None:
+                        continue
+                    reach = lk.departs[dep]
+                if reach < best.get(lk.dst, inf):
+                    best[lk.dst] = reach
+                    heapq.heappush(heap, (reach, lk.dst))
+                    if not self.danger[lk.dst]:
+                        safe = min(safe, reach)
+        return safe, dest
+
     def _solve_once(self, params: SolveParameters, budget: float) -> tuple[Any, int]:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.05, budget)
         solver.parameters.num_workers = max(1, params.workers)
         solver.parameters.random_seed = params.seed
         solver.parameters.log_search_progress = params.log_search
+        if len(self.model.proto.variables) > LARGE_MODEL:
+            # presolve of a large model can use the whole time limit and return nothing,
+            # even with a complete hint; the search itself starts from the hint at once
+            solver.parameters.cp_model_presolve = False
         return solver, solver.solve(self.model)
 
-    def solve(self, params: SolveParameters | None = None, deadline: float | None = None) -> Plan:
+    def solve(
+        self,
+        params: SolveParameters | None = None,
+        deadline: float | None = None,
+        start: Plan | None = None,
+    ) -> Plan:
         """Solve the objectives in order and return the plan with its proven bounds.
 
         With pooled rides, each stage's solution is packed into the individual vehicles; a
@@ -833,10 +1068,13 @@ class EvacuationModel:
         if deadline is None:
             deadline = started + params.time_limit
         order = list(self.scenario.objective)
-        self._hint_staying()
+        if start is not None:
+            self._hint_plan(start)
+        else:
+            self._hint_staying()
         values: dict[str, float] = {}
         bounds: dict[str, float] = {}
-        proven = True
+        solved: dict[str, bool] = {}
         solution: dict[int, int] | None = None
         all_vars = self._all_vars()
         for stage, name in enumerate(order):
@@ -867,31 +1105,37 @@ class EvacuationModel:
                 for v in all_vars:
                     self.model.add_hint(v, candidate[id(v)])
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                proven = False
                 log.warning("stage %s: no solution (%s)", name, solver.status_name(status))
                 break
             solution = candidate
             value = solver.objective_value
             assert first_bound is not None
-            # every packing constraint is a rule, so the first bound stays a true bound
-            bound = first_bound if sense == "max" else first_bound
-            bound = min(bound, solver.best_objective_bound) if sense == "max" else max(
-                bound, solver.best_objective_bound
-            )
             values[name] = self._to_hours(name, value)
-            bounds[name] = self._to_hours(name, bound)
-            if status != cp_model.OPTIMAL:
-                proven = False
+            if not self.pooled:
+                # every packing constraint is a rule, so each solve's bound is a true bound
+                best = (
+                    min(first_bound, solver.best_objective_bound)
+                    if sense == "max"
+                    else max(first_bound, solver.best_objective_bound)
+                )
+                bounds[name] = self._to_hours(name, best)
+                solved[name] = status == cp_model.OPTIMAL
+            else:
+                # a pooled model takes every transfer, so its bound is not a bound of the
+                # scenario: only the bounds that hold for any plan are reported
+                solved[name] = False
             log.info(
                 "stage %s: %s value %s bound %s in %.2f s",
                 name,
                 solver.status_name(status),
                 values[name],
-                bounds[name],
+                bounds.get(name),
                 solver.wall_time,
             )
             if params.progress is not None:
-                params.progress(name, time.monotonic() - started, values[name], bounds[name])
+                params.progress(
+                    name, time.monotonic() - started, values[name], bounds.get(name, math.nan)
+                )
             # keep this stage's result while the next ones run
             if status == cp_model.OPTIMAL:
                 self.model.add(expr == int(round(value)))
@@ -905,7 +1149,7 @@ class EvacuationModel:
         if solution is not None and len(values) == len(order):
             solution = self._tidy(solution, params, deadline) or solution
         seconds = time.monotonic() - started
-        return self._extract(solution, bounds, proven and len(values) == len(order), seconds)
+        return self._extract(solution, bounds, solved, seconds)
 
     def _tidy(
         self, solution: dict[int, int], params: SolveParameters, deadline: float
@@ -1034,7 +1278,11 @@ class EvacuationModel:
         return j if j >= 0 and path[j].kind == "ride" else None
 
     def _extract(
-        self, solution: dict[int, int] | None, bounds: dict[str, float], proven: bool, seconds: float
+        self,
+        solution: dict[int, int] | None,
+        bounds: dict[str, float],
+        solved: dict[str, bool],
+        seconds: float,
     ) -> Plan:
         scenario = self.scenario
         grid = self.grid
@@ -1107,14 +1355,7 @@ class EvacuationModel:
                 reason = self._reason(g, k, graph, k.index in reached_dest)
             groups.append(GroupPlan(g.id, g.people, status, reason, legs))
         objective = evaluate_objectives(scenario, journeys)
-        if failures:
-            proven = False
-        bound = {}
-        for name, b in bounds.items():
-            if name == "evacuated":
-                bound[name] = int(math.floor(b + 1e-6))
-            else:
-                bound[name] = math.floor(b * 1e6 + 1e-3) / 1e6
+        bound, proven = self._combine_bounds(objective, bounds, solved, not failures)
         gaps = {}
         for name, b in bound.items():
             v = objective.get(name)
@@ -1136,6 +1377,35 @@ class EvacuationModel:
                 "pooled": self.pooled,
             },
         )
+
+    def _combine_bounds(
+        self,
+        objective: dict[str, float | int | None],
+        solver_bounds: dict[str, float],
+        solved: dict[str, bool],
+        exact: bool,
+    ) -> tuple[dict[str, float | int], bool]:
+        """The tightest true bound of each optimised objective, and whether the plan is proven
+        optimal: every stage solved to optimality, or meeting its bound."""
+        static = self.static_bounds()
+        bound: dict[str, float | int] = {}
+        proven = exact
+        for name in self.scenario.objective:
+            candidates = [b for b in (static.get(name), solver_bounds.get(name)) if b is not None]
+            value = objective.get(name)
+            if not candidates:
+                proven = False
+                continue
+            if name == "evacuated":
+                best = min(candidates)
+                bound[name] = int(math.floor(best + 1e-6))
+            else:
+                best = max(candidates)
+                bound[name] = math.floor(best * 1e6 + 1e-3) / 1e6
+            met = value is not None and abs(float(value) - float(bound[name])) <= 1e-6
+            if not (solved.get(name, False) or met):
+                proven = False
+        return bound, proven
 
     def _reason(self, group: Group, k: _Class, graph: Any, reachable: bool) -> str:
         static = diagnose_unreachable(self.scenario, graph, group)
@@ -1160,8 +1430,53 @@ def _weighted(terms: list) -> Any:
     return cp_model.LinearExpr.weighted_sum([v for _, v in terms], [c for c, _ in terms])
 
 
+def better(scenario: Scenario, a: Plan, b: Plan) -> bool:
+    """True when plan `a` is strictly better than `b` in the scenario's objective order."""
+    for name in scenario.objective:
+        va, vb = a.objective.get(name), b.objective.get(name)
+        if va is None or vb is None:
+            if va == vb:
+                continue
+            return vb is None if name != "makespan" else va is None
+        if abs(float(va) - float(vb)) <= 1e-6:
+            continue
+        return float(va) > float(vb) if name == "evacuated" else float(va) < float(vb)
+    return False
+
+
 def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
-    """Build the model of `scenario` and solve it; see :class:`EvacuationModel`."""
+    """Plan an evacuation: the dispatcher's plan first, then CP-SAT from it.
+
+    The dispatcher (:mod:`planner.greedy`) gives a plan that keeps every rule in well under a
+    second; CP-SAT starts from it and improves it within the time limit. The better of the
+    two is returned, with the best true bounds known.
+
+    >>> from planner.read import read_scenario
+    >>> plan = solve(read_scenario("tests/data/solve/shuttle.yaml"), SolveParameters(time_limit=10))
+    >>> plan.status, plan.objective["evacuated"]
+    ('optimal', 12)
+    """
     params = params or SolveParameters()
     deadline = time.monotonic() + params.time_limit
-    return EvacuationModel(scenario).solve(params, deadline=deadline)
+    start: Plan | None = None
+    try:
+        from planner.greedy import dispatch
+    except ImportError:  # pragma: no cover - the dispatcher ships with the package
+        dispatch = None  # type: ignore[assignment]
+    if dispatch is not None:
+        start = dispatch(scenario, seed=params.seed)
+    model = EvacuationModel(scenario)
+    plan = model.solve(params, deadline=deadline, start=start)
+    if start is not None and better(scenario, start, plan):
+        bound, proven = model._combine_bounds(start.objective, {}, {}, True)
+        stats = dict(start.stats, method="greedy, not improved by cp-sat", bounds_from="static")
+        plan = Plan(
+            scenario=start.scenario,
+            status="optimal" if proven else "feasible",
+            objective=start.objective,
+            bound=bound,
+            groups=start.groups,
+            vehicles=start.vehicles,
+            stats=stats,
+        )
+    return plan

@@ -208,3 +208,62 @@ def write_plan(plan: Plan, scenario: Scenario, path: str | Path) -> Path:
     text = json.dumps(plan_to_dict(plan, scenario), indent=2, ensure_ascii=False)
     path.write_text(text + "\n", encoding="utf-8")
     return path
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def plan_from_dict(data: dict[str, Any]) -> Plan:
+    """A :class:`Plan` from a plan.json object (PLAN.md) that keeps the format; used to
+    start a solve from an existing plan. Check the plan first: this trusts its shape."""
+    groups = tuple(
+        GroupPlan(
+            id=g["id"],
+            people=g["people"],
+            status=g["status"],
+            reason=g.get("reason"),
+            legs=tuple(
+                Leg(
+                    kind=leg["kind"],
+                    from_=leg["from"],
+                    to=leg["to"],
+                    depart=_parse_time(leg["depart"]),
+                    arrive=_parse_time(leg["arrive"]),
+                    vehicle=leg.get("vehicle"),
+                    crossing=leg.get("crossing"),
+                    service=leg.get("service"),
+                )
+                for leg in g.get("legs", [])
+            ),
+        )
+        for g in data.get("groups", [])
+    )
+    vehicles = tuple(
+        VehiclePlan(
+            id=v["id"],
+            fleet=v.get("fleet", ""),
+            legs=tuple(
+                VehicleLeg(
+                    kind=leg["kind"],
+                    from_=leg["from"],
+                    to=leg["to"],
+                    depart=_parse_time(leg["depart"]),
+                    arrive=_parse_time(leg["arrive"]),
+                    groups=tuple(leg.get("groups", [])),
+                    crossing=leg.get("crossing"),
+                )
+                for leg in v.get("legs", [])
+            ),
+        )
+        for v in data.get("vehicles", [])
+    )
+    return Plan(
+        scenario=data.get("scenario", ""),
+        status=data.get("status", "feasible"),
+        objective=dict(data.get("objective", {})),
+        bound=dict(data.get("bound", {})),
+        groups=groups,
+        vehicles=vehicles,
+        stats=dict(data.get("solver", {})),
+    )
