@@ -220,7 +220,7 @@ def build_classes(
             accepted,
         )
         by_key[key].append(g)
-    classes = []
+    classes: list[_Class] = []
     for key, groups in by_key.items():
         at, ready, priority, people, seats, dests, own, accepted = key
         every = frozenset(lk.index for lk in links if lk.documents is None) | accepted
@@ -534,7 +534,9 @@ class EvacuationModel:
                 lk = a.link
                 label = "" if lk is None else f"{lk.key}_"
                 who = "" if a.vehicle is None else f"{self._carrier_name(a.vehicle)}_"
-                a.var = self.model.new_int_var(0, k.size, f"c{k.index}_{a.kind}_{who}{label}{a.depart}")
+                a.var = self.model.new_int_var(
+                    0, k.size, f"c{k.index}_{a.kind}_{who}{label}{a.depart}"
+                )
             source = ("F", k.origin, min(k.ready, last), 1 if k.own else 0)
 
             def absorbing(node: tuple) -> bool:
@@ -582,8 +584,8 @@ class EvacuationModel:
                     assert a.link is not None and a.vehicle is not None
                     aboard[(a.vehicle, a.link.index, a.depart)].append((k.seats, a.var))
         moves: dict[tuple[int, int, int], Any] = {}
-        for vi, arcs in enumerate(self.varcs):
-            for va in arcs:
+        for vi, v_arcs in enumerate(self.varcs):
+            for va in v_arcs:
                 if va.link is not None:
                     moves[(vi, va.link.index, va.depart)] = va.var
         if self.pooled:
@@ -618,9 +620,7 @@ class EvacuationModel:
         for key, riders in riders_at.items():
             vehicles = by_link.get(key, [])
             capacity = [(self.vehicles[vi].seats, var) for vi, var in vehicles]
-            self.model.add(
-                _weighted([(k.seats, var) for k, var in riders]) <= _weighted(capacity)
-            )
+            self.model.add(_weighted([(k.seats, var) for k, var in riders]) <= _weighted(capacity))
             for k, var in riders:
                 room = [v for vi, v in vehicles if self.vehicles[vi].seats >= k.seats]
                 self.model.add(var <= k.size * cp_model.LinearExpr.sum(room) if room else var == 0)
@@ -640,7 +640,9 @@ class EvacuationModel:
                 seats = self.vehicles[vi].seats
                 if seats < k.seats:
                     continue
-                x = self.model.new_int_var(0, min(k.size, seats // k.seats), f"pack_{key}_{k.index}_{vi}")
+                x = self.model.new_int_var(
+                    0, min(k.size, seats // k.seats), f"pack_{key}_{k.index}_{vi}"
+                )
                 self.model.add(x <= (seats // k.seats) * move)
                 share[vi].append((k.seats, x))
                 parts.append(x)
@@ -749,7 +751,11 @@ class EvacuationModel:
                 if a.link is None:
                     continue
                 t = a.arrive // self.unit
-                if self.danger[a.link.src] and not self.danger[a.link.dst] and self.danger[k.origin]:
+                if (
+                    self.danger[a.link.src]
+                    and not self.danger[a.link.dst]
+                    and self.danger[k.origin]
+                ):
                     expo.append((-w * k.people * (horizon - t), a.var))
                 if a.head[0] == "E":
                     evac.append((k.people, a.var))
@@ -773,6 +779,15 @@ class EvacuationModel:
                 self.model.add(span >= t).only_enforce_if(used)
             objectives["makespan"] = ([(1, span)], 0, "min")
         return objectives
+
+    def _to_units(self, name: str, value: float) -> float:
+        """The inverse of `_to_hours`: an objective value in the model's integer units."""
+        if name == "evacuated":
+            return value
+        units = value * 3600.0 / self.unit
+        if name == "exposure":
+            units *= self.wscale
+        return units
 
     def _to_hours(self, name: str, value: float) -> float:
         if name == "evacuated":
@@ -810,10 +825,10 @@ class EvacuationModel:
     def _hint_staying(self) -> None:
         """Hint the plan in which nobody moves: always feasible, it gives CP-SAT a first
         solution at once."""
-        for vi, arcs in enumerate(self.varcs):
+        for vi, v_arcs in enumerate(self.varcs):
             start = self.places[self.vehicles[vi].at]
-            for a in arcs:
-                self.model.add_hint(a.var, 1 if a.link is None and a.tail[0] == start else 0)
+            for va in v_arcs:
+                self.model.add_hint(va.var, 1 if va.link is None and va.tail[0] == start else 0)
         for k, arcs in zip(self.classes, self.carcs, strict=True):
             for a in arcs:
                 stay = a.kind == "wait" and a.tail[1] == k.origin
@@ -830,7 +845,10 @@ class EvacuationModel:
                 return lk
             if lk.kind in ("flight", "sailing") and lk.service == leg.service:
                 return lk
-            if lk.kind == "road" and lk.departs.get(self.grid.seconds(leg.depart) // self.grid.step) == arrive:
+            if (
+                lk.kind == "road"
+                and lk.departs.get(self.grid.seconds(leg.depart) // self.grid.step) == arrive
+            ):
                 return lk
         return None
 
@@ -860,17 +878,22 @@ class EvacuationModel:
                     counts[id(a)] += 1
             for a in arcs:
                 self.model.add_hint(a.var, counts.get(id(a), 0))
-        for vi, arcs in enumerate(self.varcs):
+        for vi, v_arcs in enumerate(self.varcs):
             out_v: dict[tuple, list[_VArc]] = defaultdict(list)
-            for va in arcs:
+            for va in v_arcs:
                 out_v[va.tail].append(va)
             used: set[int] = set()
             vehicle = self.vehicles[vi]
-            node: tuple | None = (self.places[vehicle.at], self.vehicle_earliest[vi][self.places[vehicle.at]])
+            node: tuple | None = (
+                self.places[vehicle.at],
+                self.vehicle_earliest[vi][self.places[vehicle.at]],
+            )
             legs_v = next((v.legs for v in plan.vehicles if v.id == vehicle.id), ())
             for leg in legs_v:
                 t = self.grid.seconds(leg.depart) // step
-                lk = self._link_of(Leg(leg.kind, leg.from_, leg.to, leg.depart, leg.arrive, crossing=leg.crossing))
+                lk = self._link_of(
+                    Leg(leg.kind, leg.from_, leg.to, leg.depart, leg.arrive, crossing=leg.crossing)
+                )
                 while node is not None and node[1] < t:
                     nxt = next((a for a in out_v.get(node, []) if a.link is None), None)
                     if nxt is None:
@@ -878,9 +901,11 @@ class EvacuationModel:
                         break
                     used.add(id(nxt))
                     node = nxt.head
-                move = next(
-                    (a for a in out_v.get(node, []) if a.link is lk and a.depart == t), None
-                ) if node is not None else None
+                move = (
+                    next((a for a in out_v.get(node, []) if a.link is lk and a.depart == t), None)
+                    if node is not None
+                    else None
+                )
                 if move is None:
                     node = None
                     break
@@ -892,7 +917,7 @@ class EvacuationModel:
                     break
                 used.add(id(nxt))
                 node = nxt.head
-            for va in arcs:
+            for va in v_arcs:
                 self.model.add_hint(va.var, 1 if id(va) in used else 0)
         del vehicle_index
 
@@ -994,52 +1019,93 @@ class EvacuationModel:
             out["makespan"] = latest_needed
         return out
 
+    def _kind_reach(self) -> list[tuple[int, list[int], dict[int, int]]]:
+        """Fleet kinds as (seats, vehicle indices, earliest grid time at each place)."""
+        if not hasattr(self, "_kinds"):
+            kinds: dict[str, tuple[int, list[int], dict[int, int]]] = {}
+            for vi, vehicle in enumerate(self.vehicles):
+                seats, members, reach = kinds.setdefault(vehicle.fleet, (vehicle.seats, [], {}))
+                members.append(vi)
+                for p, t in self.vehicle_earliest[vi].items():
+                    reach[p] = min(t, reach.get(p, t))
+            self._kinds = list(kinds.values())
+        return self._kinds
+
     def _earliest(self, k: _Class) -> tuple[int, int]:
-        """Earliest arrival (seconds) of class k at a safe place and at a destination."""
+        """Earliest arrival (seconds) of class k at a safe place and at a destination.
+
+        A relaxation of the rules, so a true bound for every family of the class: it may ride
+        any vehicle of a kind that could be at the place by then, as if it were there for it
+        alone; it keeps the documents, seats, hours, closures, check-in and transfers (taken
+        when the kind of carrier changes), and ignores every capacity shared with others.
+        """
         import heapq
 
         inf = 1 << 60
-        start = max(0, self.grid.up(_seconds(self.grid, k.groups[0].ready)))
-        best = {k.origin: start * self.grid.step}
-        heap = [(best[k.origin], k.origin)]
+        step = self.grid.step
+        none, foot, service = -10, -11, -12
+        kinds = self._kind_reach()
+        ready = max(0, self.grid.up(_seconds(self.grid, k.groups[0].ready))) * step
+        first = (k.origin, none, 1 if k.own else 0)
+        best = {first: ready}
+        heap = [(ready, first)]
         safe = 0 if not self.danger[k.origin] else inf
         dest = inf
+
+        def first_departure(lk: _Link, after: int) -> tuple[int, int] | None:
+            t0 = self.grid.up(after)
+            times = [t for t in lk.departs if t >= t0]
+            if not times:
+                return None
+            t = min(times)
+            return t, lk.departs[t]
+
         while heap:
-            now, p = heapq.heappop(heap)
-            if now > best.get(p, inf):
+            now, state = heapq.heappop(heap)
+            if now > best.get(state, inf):
                 continue
+            p, carrier, car = state
+            if not self.danger[p]:
+                safe = min(safe, now)
             if p in k.dests:
                 dest = min(dest, now)
                 continue
+            change = now + (self.transfer[p] if carrier != none else 0)
+            moves: list[tuple[int, tuple[int, int, int]]] = []
             for lk in self.out_links[p]:
                 if lk.index not in k.accepted:
                     continue
                 if lk.kind in ("flight", "sailing"):
                     if k.seats > lk.seats or lk.service_arrives > self.grid.horizon:
                         continue
-                    if lk.service_departs - lk.check_in < now:
+                    if now > lk.service_departs - max(lk.check_in, self.transfer[p]):
                         continue
-                    reach = lk.service_arrives
-                else:
-                    drivable = lk.kind == "crossing" or k.own or any(
-                        v.seats >= k.seats and self._vehicle_can_use(vi, lk)
-                        for vi, v in enumerate(self.vehicles)
-                    )
-                    if not drivable:
+                    moves.append((lk.service_arrives, (lk.dst, service, 0)))
+                    continue
+                if lk.kind == "crossing":
+                    walk = first_departure(lk, change if carrier != foot else now)
+                    if walk is not None:
+                        moves.append((walk[1], (lk.dst, foot, 0)))
+                if car and (lk.kind == "road" or lk.vehicles):
+                    drive = first_departure(lk, now if carrier in (none, OWN) else change)
+                    if drive is not None:
+                        moves.append((drive[1], (lk.dst, OWN, 1)))
+                for ki, (seats, members, reach) in enumerate(kinds):
+                    if seats < k.seats or p not in reach:
                         continue
-                    t0 = self.grid.up(now)
-                    dep = next((t for t in sorted(lk.departs) if t >= t0), None)
-                    if dep is None:
+                    if not any(self._vehicle_can_use(vi, lk) for vi in members[:1]):
                         continue
-                    reach = lk.departs[dep]
-                if reach < best.get(lk.dst, inf):
-                    best[lk.dst] = reach
-                    heapq.heappush(heap, (reach, lk.dst))
-                    if not self.danger[lk.dst]:
-                        safe = min(safe, reach)
+                    after = max(now if carrier == ki else change, reach[p] * step)
+                    ride = first_departure(lk, after)
+                    if ride is not None:
+                        moves.append((ride[1], (lk.dst, ki, 0)))
+            for reach_at, nxt in moves:
+                if reach_at < best.get(nxt, inf):
+                    best[nxt] = reach_at
+                    heapq.heappush(heap, (reach_at, nxt))
         return safe, dest
 
-    def _solve_once(self, params: SolveParameters, budget: float) -> tuple[Any, int]:
+    def _solve_once(self, params: SolveParameters, budget: float) -> tuple[Any, Any]:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.05, budget)
         solver.parameters.num_workers = max(1, params.workers)
@@ -1077,9 +1143,30 @@ class EvacuationModel:
         solved: dict[str, bool] = {}
         solution: dict[int, int] | None = None
         all_vars = self._all_vars()
+        static = self.static_bounds()
         for stage, name in enumerate(order):
             terms, const, sense = self.objectives[name]
             expr = _weighted(terms) + const
+            # bounds that hold for any plan are cuts for the search as well
+            if name in static:
+                limit = self._to_units(name, static[name])
+                if sense == "max":
+                    self.model.add(expr <= math.floor(limit + 1e-6))
+                else:
+                    self.model.add(expr >= math.ceil(limit - 1e-6))
+            given = None if start is None else start.objective.get(name)
+            if (
+                solution is None
+                and given is not None
+                and name in static
+                and abs(float(given) - static[name]) < 1e-6
+            ):
+                # the plan we start from already meets the bound: nothing to search for
+                values[name] = float(given)
+                target = int(round(self._to_units(name, float(given))))
+                self.model.add(expr >= target if sense == "max" else expr <= target)
+                log.info("stage %s: the starting plan meets its bound %s", name, given)
+                continue
             if sense == "max":
                 self.model.maximize(expr)
             else:
@@ -1293,8 +1380,11 @@ class EvacuationModel:
             log.warning("%d departures could not be packed; those families stay put", len(failures))
         journeys: dict[str, tuple[Leg, ...]] = {}
         aboard: dict[tuple[int, int, int], list[str]] = defaultdict(list)
-        reached_dest = {k.index for k, arcs in zip(self.classes, self.carcs, strict=True)
-                        if any(a.head[0] == "E" for a in arcs)}
+        reached_dest = {
+            k.index
+            for k, arcs in zip(self.classes, self.carcs, strict=True)
+            if any(a.head[0] == "E" for a in arcs)
+        }
         for gid, path in paths.items():
             legs: list[Leg] = []
             for i, a in enumerate(path):
@@ -1347,20 +1437,20 @@ class EvacuationModel:
         class_of = {g.id: k for k in self.classes for g in k.groups}
         groups = []
         for g in scenario.groups:
-            legs = journeys[g.id]
-            status = group_status(scenario, g, legs)
+            journey = journeys[g.id]
+            status = group_status(scenario, g, journey)
             reason = None
             if status != "evacuated":
                 k = class_of[g.id]
                 reason = self._reason(g, k, graph, k.index in reached_dest)
-            groups.append(GroupPlan(g.id, g.people, status, reason, legs))
+            groups.append(GroupPlan(g.id, g.people, status, reason, journey))
         objective = evaluate_objectives(scenario, journeys)
         bound, proven = self._combine_bounds(objective, bounds, solved, not failures)
         gaps = {}
         for name, b in bound.items():
-            v = objective.get(name)
-            if v is not None:
-                gaps[name] = abs(float(v) - float(b)) / max(1e-9, abs(float(v))) if v else 0.0
+            got = objective.get(name)
+            if got is not None:
+                gaps[name] = abs(float(got) - float(b)) / max(1e-9, abs(float(got))) if got else 0.0
         return Plan(
             scenario=scenario.name,
             status="optimal" if proven else "feasible",
