@@ -1,0 +1,1741 @@
+"""The dispatcher a planner with a spreadsheet would run: first come, first served.
+
+:func:`dispatch` makes a plan in well under a second for an embassy and in a few seconds
+for a city, and the plan keeps every rule of SCENARIO.md as docs/rules.md reads them. It
+proves nothing about optimality: the plan is `feasible` and states no bounds. It is the
+plan to start from, to compare the solver with, and to fall back on.
+
+How it works
+------------
+Time runs on the scenario's `step` grid: roads and crossings are entered at `start + k *
+step`, a leg takes exactly its duration, and the next leg leaves from the first grid time at
+or after the arrival (plus the place's `transfer` when the carrier changes). Flights and
+sailings keep their timetable.
+
+- **Order.** Groups are served by priority, then by readiness, then in file order (the
+  `seed` only reshuffles groups that tie on both).
+- **Ways.** Each group follows the quickest way to one of its destinations that the open
+  hours, closures, documents and seats allow (a search on the place graph, aware of when
+  each road and crossing is open, of the crossing hours already booked and of the seats left
+  on flights and sailings). A group that can reach no destination is taken out of the danger
+  zone when some way leads there.
+- **Vehicles.** A fleet vehicle that is free picks up the waiting groups at its place, the
+  most urgent first, fills its seats with families going the same way (also at places it
+  passes, and at a place up to half an hour off its way), and drives them to the next
+  hand-off point: as far along their way as its countries and the crossings let it (a
+  border post or the destination). It does not cross a border it could not drive back over
+  while groups it could take still wait on this side: its passengers walk across instead.
+  It waits a little to fill up when more groups are about to be ready where it is. A
+  vehicle with nobody to take drives empty toward the groups no other vehicle is coming
+  for: the most urgent first, and among the places it reaches about as soon, the one where
+  it fills most seats.
+- **Everything else** needs no fleet vehicle and is booked as soon as the group gets there:
+  walking through a crossing (where vehicles may not cross, or the vehicle may not enter the
+  next country), driving one's own car, boarding the first flight or sailing with seats
+  left that the group can still make. Crossing throughput, seats and place capacity are
+  booked as they are used, so every booking keeps the rules.
+
+Every group appears in the plan; those not evacuated carry a reason in plain words.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+import logging
+import math
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+import networkx as nx
+
+from planner.network import build_network, diagnose_unreachable
+from planner.plan import (
+    GroupPlan,
+    Leg,
+    LegKind,
+    Plan,
+    VehicleLeg,
+    VehiclePlan,
+    evaluate_objectives,
+    group_status,
+)
+from planner.scenario import AbsoluteWindow, DailyWindow, Group, Road, Scenario, Vehicle
+from planner.timegrid import TimeGrid, in_daily_windows, window_intervals
+
+log = logging.getLogger(__name__)
+
+__all__ = ["dispatch"]
+
+OWN = "own"
+"""The carrier of a leg a group drives in its own vehicle."""
+FOOT = "foot"
+"""The carrier of a crossing made on foot."""
+
+PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2}
+"""Who is served first: lower is more urgent."""
+
+FILL_WAIT = 3600
+"""Seconds a vehicle may hold its first passengers while more groups are about to be ready."""
+LOOKAHEAD_SCAN = 400
+"""Waiting groups looked at when one vehicle is filled (enough for any bus)."""
+MAX_STOPS = 3
+"""Pick-ups off the way a vehicle may make on one trip."""
+MAX_DETOUR = 1800
+"""Seconds a pick-up off the way may add to the trip of those aboard."""
+REPOSITION_SLACK = 3600
+"""Seconds later than the soonest pick-up a vehicle may arrive to fill more seats."""
+MAX_REROUTES = 8
+"""Fresh searches for a way after a booking failed, before a group gives up."""
+
+# How a group reached a place, for the search of its way.
+_START, _OFF, _FOOT, _OWN, _SERVICE, _FLEET = range(6)
+
+Hop = tuple[int, str]
+"""One step of a group's way: (link index, mode), mode `fleet`, `own`, `foot` or `service`."""
+
+
+def dispatch(scenario: Scenario, seed: int = 0) -> Plan:
+    """Make a first-come-first-served plan for `scenario` that keeps every rule.
+
+    Parameters:
+        scenario: the checked scenario.
+        seed: reshuffles the order of groups that tie on priority and readiness; the same
+            seed always gives the same plan.
+
+    Returns:
+        A :class:`Plan` with status `feasible`, no bounds, every group with its status and,
+        when not evacuated, a reason; `stats["method"]` is `"greedy"`.
+
+    Example:
+
+    >>> from planner.read import parse_scenario
+    >>> s = parse_scenario('''
+    ... scenario: {name: t, start: 2013-10-03T06:00+02:00, horizon: 12h}
+    ... locations:
+    ...   a: {country: LY, danger: true}
+    ...   b: {country: TN}
+    ... roads: [{from: a, to: b, duration: 2h}]
+    ... fleet: [{id: bus, seats: 4, at: a}]
+    ... groups: [{id: F1, at: a, destination: b, size: 3}]
+    ... ''')
+    >>> plan = dispatch(s)
+    >>> plan.objective["evacuated"], plan.group("F1").legs[0].vehicle
+    (3, 'bus-1')
+    """
+    started = time.perf_counter()
+    dispatcher = _Dispatcher(scenario, seed)
+    dispatcher.run()
+    plan = dispatcher.plan(time.perf_counter() - started)
+    log.info(
+        "dispatch: %s people evacuated of %s in %.2f s",
+        plan.objective["evacuated"],
+        scenario.people,
+        plan.stats["seconds"],
+    )
+    return plan
+
+
+# --- the scenario on indices ------------------------------------------------------------
+
+
+@dataclass
+class _Link:
+    """One directed way from place `src` to `dst`: a road direction, a crossing, or a
+    flight or sailing. Times are whole seconds from the scenario start."""
+
+    index: int
+    kind: LegKind
+    src: int
+    dst: int
+    duration: int = 0
+    """Road duration or crossing processing, rounded up to whole seconds."""
+    next_ok: list[int] = field(default_factory=list)
+    """Roads and crossings: for grid point k, the first grid point at or after k where the
+    leg may depart (open, clear of closures, ending by the horizon), or -1."""
+    name: str = ""
+    """The crossing or service id."""
+    throughput: int | None = None
+    vehicles: bool = True
+    documents: frozenset[str] | None = None
+    departs: int = 0
+    arrives: int = 0
+    departs_at: datetime | None = None
+    arrives_at: datetime | None = None
+    lead: int = 0
+    """Services: seconds the group must be at `src` before departure (check-in, transfer)."""
+    seats: int = 0
+    kinds: tuple[int, ...] = ()
+    """Roads and crossings: fleet kinds whose countries hold both ends."""
+
+
+def _ceil(seconds: float) -> int:
+    """Whole seconds, rounded up (a float's last bit of noise aside)."""
+    return math.ceil(seconds - 1e-9)
+
+
+def _next_table(ok: list[bool]) -> list[int]:
+    """For each index, the first index at or after it where `ok` holds (-1: none); one
+    extra entry at the end so that a query just past the grid finds none."""
+    table = [-1] * (len(ok) + 1)
+    for k in range(len(ok) - 1, -1, -1):
+        table[k] = k if ok[k] else table[k + 1]
+    return table
+
+
+class _Index:
+    """The scenario on indices and grid seconds: places, links, fleet kinds."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        grid = TimeGrid.of(scenario)
+        self.scenario = scenario
+        # In UTC, so that adding seconds is not wall-clock arithmetic across a DST change.
+        self.start = scenario.start.astimezone(UTC)
+        self.step = grid.step
+        self.horizon = grid.horizon
+        self.last = grid.last
+        self.place_ids = list(scenario.locations)
+        self.place_of = {pid: i for i, pid in enumerate(self.place_ids)}
+        locations = [scenario.locations[p] for p in self.place_ids]
+        self.country = [loc.country for loc in locations]
+        self.danger = [loc.danger for loc in locations]
+        self.transfer = [_ceil(loc.transfer.total_seconds()) for loc in locations]
+        self.capacity = [loc.capacity for loc in locations]
+        self.tz: list[tzinfo] = [loc.timezone for loc in locations]
+        self.kind_ids = [k.id for k in scenario.fleet]
+        self.kind_seats = [k.seats for k in scenario.fleet]
+        self.kind_countries = [k.countries for k in scenario.fleet]
+        self.links: list[_Link] = []
+        self.out: list[list[int]] = [[] for _ in self.place_ids]
+        for road in scenario.roads:
+            self._add_road(road, road.from_, road.to)
+            if road.both_ways and road.from_ != road.to:
+                self._add_road(road, road.to, road.from_)
+        self._add_crossings()
+        self._add_services()
+        self._reach: dict[tuple[int, int], frozenset[int]] = {}
+        self.earliest = [self._kind_earliest(k) for k in range(len(scenario.fleet))]
+        """Per fleet kind and place: the earliest second a vehicle of the kind can be there."""
+
+    def seconds(self, when: datetime) -> float:
+        """Seconds from the scenario start to `when`."""
+        return (when - self.start).total_seconds()
+
+    def instant(self, seconds: int) -> datetime:
+        """The instant `seconds` after the start."""
+        return self.start + timedelta(seconds=seconds)
+
+    def up(self, seconds: int) -> int:
+        """The first grid point at or after `seconds` (never before the start)."""
+        return max(0, -(-seconds // self.step))
+
+    def _kinds_between(self, a: int, b: int) -> tuple[int, ...]:
+        """Fleet kinds whose countries hold both places."""
+        countries = {self.country[a], self.country[b]}
+        return tuple(
+            k
+            for k, allowed in enumerate(self.kind_countries)
+            if allowed is None or countries <= allowed
+        )
+
+    def _add(self, link: _Link) -> None:
+        """Number a link and attach it to its start."""
+        self.links.append(link)
+        self.out[link.src].append(link.index)
+
+    def _add_road(self, road: Road, frm: str, to: str) -> None:
+        """One direction of a road: departures on the grid whose leg `[depart, arrive)`
+        meets no closure (daily windows in the local time of the road's `from`) and ends by
+        the horizon."""
+        src, dst = self.place_of[frm], self.place_of[to]
+        duration = _ceil(road.duration.total_seconds())
+        tz = self.scenario.locations[road.from_].timezone
+        closures = [
+            (math.floor(self.seconds(a)), _ceil(self.seconds(b)))
+            for a, b in window_intervals(road.closed, tz, self.start, self.scenario.end)
+        ]
+        ok = [False] * (self.last + 1)
+        for k in range(self.last + 1):
+            depart = k * self.step
+            arrive = depart + duration
+            if arrive > self.horizon:
+                break
+            # A leg of no duration still may not start inside a closure.
+            end = max(arrive, depart + 1)
+            ok[k] = not any(depart < c2 and c1 < end for c1, c2 in closures)
+        link = _Link(
+            len(self.links),
+            "road",
+            src,
+            dst,
+            duration,
+            _next_table(ok),
+            kinds=self._kinds_between(src, dst),
+        )
+        self._add(link)
+
+    def _add_crossings(self) -> None:
+        """Crossings: departures on the grid inside an open window (local time of `from`),
+        outside every closure, ending by the horizon."""
+        for c in self.scenario.crossings:
+            src, dst = self.place_of[c.from_], self.place_of[c.to]
+            tz = self.scenario.locations[c.from_].timezone
+            daily = tuple(w for w in c.closed if isinstance(w, DailyWindow))
+            absolute = [
+                (math.floor(self.seconds(w.start)), _ceil(self.seconds(w.end)))
+                for w in c.closed
+                if isinstance(w, AbsoluteWindow)
+            ]
+            duration = _ceil(c.processing.total_seconds())
+            ok = [False] * (self.last + 1)
+            for k in range(self.last + 1):
+                depart = k * self.step
+                if depart + duration > self.horizon:
+                    break
+                when = self.instant(depart)
+                ok[k] = (
+                    in_daily_windows(when, c.open, tz)
+                    and not (daily and in_daily_windows(when, daily, tz))
+                    and not any(c1 <= depart < c2 for c1, c2 in absolute)
+                )
+            link = _Link(
+                len(self.links),
+                "crossing",
+                src,
+                dst,
+                duration,
+                _next_table(ok),
+                name=c.id,
+                throughput=c.throughput,
+                vehicles=c.vehicles,
+                documents=c.documents,
+                kinds=self._kinds_between(src, dst),
+            )
+            self._add(link)
+
+    def _add_services(self) -> None:
+        """Flights and sailings that leave after the start and land by the horizon."""
+        for s in self.scenario.services:
+            departs, arrives = self.seconds(s.departs), self.seconds(s.arrives)
+            if departs < 0 or arrives > self.horizon:
+                continue
+            src = self.place_of[s.from_]
+            lead = max(_ceil(s.check_in.total_seconds()), self.transfer[src])
+            link = _Link(
+                len(self.links),
+                s.kind,
+                src,
+                self.place_of[s.to],
+                name=s.id,
+                documents=s.documents,
+                departs=math.floor(departs),
+                arrives=_ceil(arrives),
+                departs_at=s.departs,
+                arrives_at=s.arrives,
+                lead=lead,
+                seats=s.seats,
+            )
+            self._add(link)
+
+    def road_depart(self, link: _Link, earliest: int) -> int | None:
+        """The first grid departure at or after `earliest` on a road or crossing, ignoring
+        throughput; None when there is none before the horizon."""
+        k = self.up(earliest)
+        if k > self.last:
+            return None
+        ok = link.next_ok[k]
+        return None if ok < 0 else ok * self.step
+
+    def drivable(self, kind: int, link: _Link) -> bool:
+        """May a vehicle of this kind drive this link (a road or a vehicle crossing within
+        its countries)?"""
+        if link.kind == "crossing":
+            return link.vehicles and kind in link.kinds
+        return link.kind == "road" and kind in link.kinds
+
+    def reach(self, kind: int, place: int) -> frozenset[int]:
+        """Places a vehicle of this kind can drive to from `place`, whatever the time."""
+        key = (kind, place)
+        if key not in self._reach:
+            seen = {place}
+            todo = [place]
+            while todo:
+                p = todo.pop()
+                for li in self.out[p]:
+                    link = self.links[li]
+                    if link.dst not in seen and self.drivable(kind, link):
+                        seen.add(link.dst)
+                        todo.append(link.dst)
+            self._reach[key] = frozenset(seen)
+        return self._reach[key]
+
+    def _kind_earliest(self, kind: int) -> list[int | None]:
+        """When a vehicle of a kind can first be at each place, driving empty from its `at`
+        after `available` (roads and vehicle crossings within its countries)."""
+        fleet = self.scenario.fleet[kind]
+        at = self.place_of[fleet.at]
+        best: list[int | None] = [None] * len(self.place_ids)
+        first = max(0, _ceil(self.seconds(fleet.available)))
+        if first > self.horizon:
+            return best
+        best[at] = first
+        heap = [(first, at)]
+        while heap:
+            t, p = heapq.heappop(heap)
+            if best[p] != t:
+                continue
+            for li in self.out[p]:
+                link = self.links[li]
+                if not self.drivable(kind, link):
+                    continue
+                depart = self.road_depart(link, t)
+                if depart is None:
+                    continue
+                arrive = depart + link.duration
+                known = best[link.dst]
+                if known is None or arrive < known:
+                    best[link.dst] = arrive
+                    heapq.heappush(heap, (arrive, link.dst))
+        return best
+
+
+# --- what moves: groups and vehicles ---------------------------------------------------
+
+
+@dataclass
+class _Move:
+    """A leg made: its link, times in seconds, and who carried the group."""
+
+    link: int
+    depart: int
+    arrive: int
+    carrier: str
+
+
+@dataclass
+class _Party:
+    """A group on its way: where it is, since when, on what it came, and what comes next."""
+
+    index: int
+    group: Group
+    people: int
+    seats: int
+    rank: int
+    order: int
+    profile: int
+    """Index of the group's documents profile (which crossings and services accept it)."""
+    destinations: frozenset[int]
+    place: int
+    time: int
+    """Arrival at `place`; its ready time before the first leg."""
+    own_ok: bool
+    carrier: str | None = None
+    """Carrier of the last leg; None before the first."""
+    moves: list[_Move] = field(default_factory=list)
+    route: list[Hop] = field(default_factory=list)
+    avail: int = 0
+    """When it may board a fleet vehicle at `place` (after the transfer)."""
+    stay: int | None = None
+    """Arrival second of its open stay at a place with capacity (counted until it leaves)."""
+    heading_to_safety: bool = False
+    """Its way leads out of danger, not to a destination."""
+    trouble: str | None = None
+    """What last stopped it, in words, for its reason."""
+    done: bool = False
+    waiting: bool = False
+    reroutes: int = 0
+    excluded: frozenset[int] = frozenset()
+    """Services it may not take (their arrival place is full)."""
+    kinds: tuple[int, ...] = ()
+    """While waiting: the fleet kinds that could take its next hop."""
+
+    def key(self) -> tuple[int, int, int]:
+        """Order of service: priority, then readiness, then order."""
+        return (self.rank, self.avail, self.order)
+
+    def when(self) -> tuple[int, int, int]:
+        """Order of readiness."""
+        return (self.avail, self.rank, self.order)
+
+
+@dataclass
+class _VMove:
+    """A leg a fleet vehicle makes, with the groups aboard."""
+
+    link: int
+    depart: int
+    arrive: int
+    groups: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Van:
+    """A fleet vehicle: where its chain of legs ends and when."""
+
+    index: int
+    vehicle: Vehicle
+    kind: int
+    seats: int
+    place: int
+    free: int
+    """When its last leg ends (its `available` before the first)."""
+    moves: list[_VMove] = field(default_factory=list)
+    holding_since: int | None = None
+    """When it started holding its first passengers to fill up."""
+
+
+@dataclass
+class _Ride:
+    """A party on a vehicle trip: it boards before hop `board` and gets off after hop
+    `alight - 1`, covering `consumed` hops of its own way."""
+
+    party: _Party
+    board: int
+    alight: int
+    consumed: int
+    cut: bool = False
+    """The trip ended before the party's stop: it looks for a fresh way from there."""
+
+
+@dataclass
+class _Run:
+    """A vehicle trip being put together: the hops it drives and who rides where."""
+
+    hops: list[int]
+    rides: list[_Ride]
+    """The lead first."""
+    times: list[tuple[int, int]] = field(default_factory=list)
+    """Departure and arrival of each hop driven."""
+
+    def seats(self) -> int:
+        """Seats of everyone on the trip (they need not all be aboard at once)."""
+        return sum(r.party.seats for r in self.rides)
+
+    def copy(self) -> _Run:
+        """A copy to try changes on."""
+        return _Run(list(self.hops), [replace(r) for r in self.rides], list(self.times))
+
+
+# --- booking: crossing throughput, seats, place capacity --------------------------------
+
+
+class _Bookings:
+    """What is already taken: people per crossing per hour, seats per service, people per
+    place with a capacity per grid step.
+
+    Place occupancy is kept per grid cell `[k step, (k+1) step)`; a stay `[a, d)` occupies
+    every cell it touches, so the count is never below the truth (departures are on the grid,
+    so a group may still arrive at the instant another leaves).
+    """
+
+    def __init__(self, index: _Index) -> None:
+        self.index = index
+        self.crossed: dict[tuple[int, int], int] = {}
+        self.seats_taken: dict[int, int] = {}
+        self.occupancy: dict[int, list[int]] = {
+            p: [0] * (index.last + 1) for p, cap in enumerate(index.capacity) if cap is not None
+        }
+        self.version = 0
+        """Bumped on every booking that may change a group's quickest way."""
+
+    # crossings
+    def crossing_room(self, link: _Link, depart: int, people: int) -> bool:
+        """Rule 5: at most `throughput` people start crossing in each hour from the start."""
+        if link.throughput is None:
+            return True
+        hour = depart // 3600
+        return self.crossed.get((link.index, hour), 0) + people <= link.throughput
+
+    def crossing_depart(self, link: _Link, earliest: int, people: int) -> int | None:
+        """The first grid departure at or after `earliest` that is open, clear of closures,
+        and has room for `people` in its hour."""
+        index = self.index
+        k = index.up(earliest)
+        while k <= index.last:
+            ok = link.next_ok[k]
+            if ok < 0:
+                return None
+            depart = ok * index.step
+            if self.crossing_room(link, depart, people):
+                return depart
+            # The hour is full: try the first grid point of the next hour.
+            k = index.up((depart // 3600 + 1) * 3600)
+        return None
+
+    def book_crossing(self, link: _Link, depart: int, people: int) -> None:
+        """Count `people` starting to cross at `depart`."""
+        if link.throughput is not None and people:
+            key = (link.index, depart // 3600)
+            self.crossed[key] = self.crossed.get(key, 0) + people
+            self.version += 1
+
+    # services
+    def seats_left(self, link: _Link) -> int:
+        """Seats still free on a flight or sailing."""
+        return link.seats - self.seats_taken.get(link.index, 0)
+
+    def book_seats(self, link: _Link, seats: int) -> None:
+        """Rule 6: take `seats` on a flight or sailing."""
+        self.seats_taken[link.index] = self.seats_taken.get(link.index, 0) + seats
+        self.version += 1
+
+    # places
+    def _cells(self, arrive: int, leave: int | None) -> range:
+        """The grid cells a stay `[arrive, leave)` touches (to the end when open)."""
+        step = self.index.step
+        first = min(arrive // step, self.index.last)
+        if leave is None:
+            return range(first, self.index.last + 1)
+        return range(first, min(-(-leave // step), self.index.last + 1))
+
+    def fits(self, stays: list[tuple[int, int, int | None, int]]) -> bool:
+        """Rule 7: can these stays (place, arrival, departure or None for open, people) be
+        added without more people at a place than its capacity at any moment?"""
+        extra: dict[int, dict[int, int]] = {}
+        for place, arrive, leave, people in stays:
+            if place not in self.occupancy or people == 0:
+                continue
+            cells = extra.setdefault(place, {})
+            for c in self._cells(arrive, leave):
+                cells[c] = cells.get(c, 0) + people
+        for place, cells in extra.items():
+            cap = self.index.capacity[place]
+            assert cap is not None
+            occ = self.occupancy[place]
+            if any(occ[c] + n > cap for c, n in cells.items()):
+                return False
+        return True
+
+    def first_open_cell(self, place: int, people: int) -> int | None:
+        """The first grid cell from which `people` more could stay at `place` for good; 0
+        when the place has no capacity, None when it is full to the end."""
+        occ = self.occupancy.get(place)
+        if occ is None:
+            return 0
+        cap = self.index.capacity[place]
+        assert cap is not None
+        if occ[-1] + people > cap:
+            return None
+        c = len(occ) - 1
+        while c > 0 and occ[c - 1] + people <= cap:
+            c -= 1
+        return c
+
+    def occupy(self, place: int, arrive: int, leave: int | None, people: int) -> None:
+        """Count a stay at a place with capacity."""
+        occ = self.occupancy.get(place)
+        if occ is None:
+            return
+        for c in self._cells(arrive, leave):
+            occ[c] += people
+
+    def release(self, place: int, arrive: int, leave: int, people: int) -> None:
+        """Close an open stay `[arrive, ...)` at `leave`."""
+        occ = self.occupancy.get(place)
+        if occ is None:
+            return
+        kept = self._cells(arrive, leave)
+        for c in self._cells(arrive, None):
+            if c not in kept:
+                occ[c] -= people
+
+
+# --- the dispatcher ---------------------------------------------------------------------
+
+
+class _Dispatcher:
+    """Moves every group, step by step on the grid, and writes the plan."""
+
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        self.s = scenario
+        self.index = _Index(scenario)
+        self.book = _Bookings(self.index)
+        self.graph: nx.MultiDiGraph | None = None
+        self.route_cache: dict[tuple[Any, ...], tuple[list[Hop], bool] | None] = {}
+        self.drive_cache: dict[tuple[int, int, int], tuple[dict[int, int], dict[int, Any]]] = {}
+        self.static_reasons: dict[tuple[Any, ...], str | None] = {}
+        self.static_cache: dict[tuple[int, int], tuple[dict[int, int], dict[int, int]]] = {}
+        self.behind: dict[tuple[int, int], frozenset[int]] = {}
+        """Per fleet kind and vehicle crossing: places a vehicle cannot come back to after
+        crossing."""
+        self.events: list[tuple[int, int, int]] = []
+        self.event_seq = 0
+        index = self.index
+        self.now = 0
+        """The clock: the grid time being dispatched."""
+        self.ready: list[list[_Party]] = [[] for _ in index.place_ids]
+        """Per place, the parties ready to board a fleet vehicle, in order of service."""
+        self.later: list[list[_Party]] = [[] for _ in index.place_ids]
+        """Per place, the parties that will be ready to board later, soonest first."""
+        self.idle_at: set[int] = set()
+        """Places where a vehicle is free at this step."""
+        self.dirty: set[int] = set()
+        """Places whose lists hold parties that left."""
+        self.demand = [[0] * len(index.kind_ids) for _ in index.place_ids]
+        """Per place and fleet kind: seats of the waiting parties it could take."""
+        self.queue_version = [0] * len(index.place_ids)
+        self.summaries: dict[tuple[int, int], tuple[int, list[int], list[_Party]]] = {}
+        self.profiles: dict[tuple[Any, ...], int] = {}
+        self.accepted: list[frozenset[int]] = []
+        self.parties = self._make_parties(seed)
+        kind_of = {k: i for i, k in enumerate(index.kind_ids)}
+        self.vans = [
+            _Van(
+                i,
+                v,
+                kind_of[v.fleet],
+                v.seats,
+                index.place_of[v.at],
+                max(0, _ceil(index.seconds(v.available))),
+            )
+            for i, v in enumerate(scenario.vehicles)
+        ]
+
+    # --- set-up ---------------------------------------------------------------------
+
+    def _profile(self, group: Group) -> int:
+        """The index of a group's documents profile; which links it may use follows."""
+        key = tuple(sorted(tuple(sorted(m.documents)) for m in group.members))
+        if key not in self.profiles:
+            self.profiles[key] = len(self.accepted)
+            self.accepted.append(
+                frozenset(
+                    link.index
+                    for link in self.index.links
+                    if link.kind != "road" and group.holds_accepted(link.documents)
+                )
+            )
+        return self.profiles[key]
+
+    def _make_parties(self, seed: int) -> list[_Party]:
+        """Every group as a party, in the order they are served."""
+        index = self.index
+        groups = list(self.s.groups)
+        ties = list(range(len(groups)))
+        if seed:
+            random.Random(seed).shuffle(ties)
+        parties = []
+        for i, g in enumerate(groups):
+            ready = _ceil(index.seconds(g.ready))
+            parties.append(
+                _Party(
+                    index=i,
+                    group=g,
+                    people=g.people,
+                    seats=g.seats,
+                    rank=PRIORITY_RANK[g.priority],
+                    order=ties[i],
+                    profile=self._profile(g),
+                    destinations=frozenset(index.place_of[d] for d in g.destinations),
+                    place=index.place_of[g.at],
+                    time=ready,
+                    own_ok=g.own_vehicle,
+                    avail=ready,
+                )
+            )
+        return parties
+
+    # --- the way of a group -----------------------------------------------------------
+
+    def _route(self, party: _Party) -> tuple[list[Hop], bool] | None:
+        """The quickest way from where the party is to a destination, given what is
+        booked; failing that, the quickest way out of danger. Returns the hops and whether
+        they reach a destination, or None when no way is left (or it is already out of
+        danger with no destination in reach)."""
+        start = _START if party.carrier is None else _OWN if party.carrier == OWN else _OFF
+        key = (
+            party.profile,
+            party.seats,
+            party.people,
+            party.own_ok,
+            party.destinations,
+            party.excluded,
+            party.place,
+            party.time,
+            start,
+            self.book.version,
+        )
+        if key not in self.route_cache:
+            self.route_cache[key] = self._search(party, start)
+        found = self.route_cache[key]
+        return None if found is None else (list(found[0]), found[1])
+
+    def _search(
+        self, party: _Party, start: int, booked: bool = True
+    ) -> tuple[list[Hop], bool] | None:
+        """Earliest-arrival search over (place, how the group got there); with `booked`
+        false, as if no crossing hour or seat were taken yet."""
+        index = self.index
+        origin = (party.place, start)
+        best: dict[tuple[int, int], int] = {origin: party.time}
+        pred: dict[tuple[int, int], tuple[tuple[int, int], int, str]] = {}
+        heap = [(party.time, 0, party.place, start)]
+        counter = 0
+        found: tuple[int, int] | None = None
+        safe: tuple[int, int] | None = None
+        while heap:
+            a, _, p, c = heapq.heappop(heap)
+            if best.get((p, c)) != a:
+                continue
+            if p in party.destinations:
+                found = (p, c)
+                break
+            if safe is None and not index.danger[p]:
+                safe = (p, c)
+            for li in index.out[p]:
+                for mode, arrive, nc in self._moves(party, index.links[li], c, a, booked):
+                    state = (index.links[li].dst, nc)
+                    if arrive < best.get(state, math.inf):
+                        best[state] = arrive
+                        pred[state] = ((p, c), li, mode)
+                        counter += 1
+                        heapq.heappush(heap, (arrive, counter, state[0], nc))
+        end = found or safe
+        if end is None or end == origin:
+            return None
+        hops: list[Hop] = []
+        state = end
+        while state != origin:
+            before, li, mode = pred[state]
+            hops.append((li, mode))
+            state = before
+        hops.reverse()
+        return hops, found is not None
+
+    def _moves(
+        self, party: _Party, link: _Link, c: int, a: int, booked: bool
+    ) -> Iterator[tuple[str, int, int]]:
+        """The ways to take `link` after arriving at its start at `a` in manner `c`: (mode,
+        arrival, manner at the other end). Fleet vehicles are assumed to be there as soon
+        as one of a fitting kind can be."""
+        index = self.index
+        people = party.people if booked else 0
+        transfer = index.transfer[link.src]
+        if link.kind == "road":
+            if party.own_ok and c in (_START, _OWN):
+                depart = index.road_depart(link, a)
+                if depart is not None:
+                    yield "own", depart + link.duration, _OWN
+            there = [
+                e
+                for k in link.kinds
+                if index.kind_seats[k] >= party.seats
+                and (e := index.earliest[k][link.src]) is not None
+            ]
+            if there:
+                base = a if c in (_START, _FLEET) else a + transfer
+                depart = index.road_depart(link, max(base, min(there)))
+                if depart is not None:
+                    yield "fleet", depart + link.duration, _FLEET
+            return
+        if link.index not in self.accepted[party.profile]:
+            return
+        if link.kind == "crossing":
+            base = a if c in (_START, _FOOT) else a + transfer
+            depart = self.book.crossing_depart(link, base, people)
+            if depart is not None:
+                yield "foot", depart + link.duration, _FOOT
+            if not link.vehicles:
+                return
+            drives = c == _OWN or (c == _START and party.own_ok)
+            rides = c == _FLEET and any(index.kind_seats[k] >= party.seats for k in link.kinds)
+            if drives or rides:
+                depart = self.book.crossing_depart(link, a, people)
+                if depart is not None:
+                    if drives:
+                        yield "own", depart + link.duration, _OWN
+                    if rides:
+                        yield "fleet", depart + link.duration, _FLEET
+            return
+        if (
+            link.index not in party.excluded
+            and (not booked or self.book.seats_left(link) >= party.seats)
+            and a <= link.departs - link.lead
+        ):
+            yield "service", link.arrives, _SERVICE
+
+    def _set_route(self, party: _Party) -> bool:
+        """Give the party a fresh way from where it is; False when none is left."""
+        found = self._route(party)
+        if found is None:
+            return False
+        party.route, reaches = found
+        party.heading_to_safety = not reaches
+        return True
+
+    # --- events and the clock ---------------------------------------------------------
+
+    def _later(self, party: _Party, when: int) -> None:
+        """Look at the party again at `when`."""
+        self.event_seq += 1
+        heapq.heappush(self.events, (when, self.event_seq, party.index))
+
+    def run(self) -> None:
+        """Start every group on its way, then step through the grid until the horizon."""
+        index = self.index
+        for party in sorted(self.parties, key=_Party.key):
+            if party.place in party.destinations:
+                party.done = True
+                continue
+            if not self._set_route(party):
+                party.done = True
+                continue
+            if self._needs_vehicle(party):
+                self._wait_for_vehicle(party)
+            else:
+                self._later(party, party.time)
+        for k in range(index.last + 1):
+            now = k * index.step
+            self.now = now
+            self._promote(now)
+            while self.events and self.events[0][0] <= now:
+                _, _, i = heapq.heappop(self.events)
+                self._advance(self.parties[i], now)
+            self.drive_cache.clear()
+            for place in list(self.dirty):
+                self._tidy(place)
+            idle = [v for v in self.vans if v.free <= now]
+            self.idle_at = {v.place for v in idle}
+            left = [v for v in idle if not self._load(v, now)]
+            if left:
+                self._reposition(left, now)
+        for party in self.parties:
+            if not party.done:
+                self._give_up(party)
+
+    # --- moving a group on its own ------------------------------------------------------
+
+    def _needs_vehicle(self, party: _Party) -> bool:
+        """Is the party's next hop a road in a fleet vehicle?"""
+        if not party.route:
+            return False
+        li, mode = party.route[0]
+        return mode == "fleet" and self.index.links[li].kind == "road"
+
+    def _base(self, party: _Party, carrier: str) -> int:
+        """Rule 2: the earliest departure on `carrier`, after the transfer on a change."""
+        if party.carrier is None or party.carrier == carrier:
+            return party.time
+        return party.time + self.index.transfer[party.place]
+
+    def _advance(self, party: _Party, now: int) -> None:
+        """Book the party's next legs that need no fleet vehicle, until it needs one or
+        its way ends."""
+        while not party.done:
+            if not party.route:
+                party.done = True
+                return
+            if self._needs_vehicle(party):
+                self._wait_for_vehicle(party)
+                return
+            li, mode = party.route[0]
+            link = self.index.links[li]
+            if link.kind in ("flight", "sailing"):
+                result = self._board(party, link)
+            else:
+                result = self._go_alone(party, link, OWN if mode == "own" else FOOT, now)
+            if result == "retry":
+                self._later(party, now + self.index.step)
+                return
+            if result == "fail" and not self._reroute(party):
+                party.done = True
+                return
+
+    def _reroute(self, party: _Party) -> bool:
+        """After a failed booking: a fresh way from where the party is, if any."""
+        party.reroutes += 1
+        if party.reroutes > MAX_REROUTES:
+            return False
+        return self._set_route(party)
+
+    def _go_alone(self, party: _Party, link: _Link, carrier: str, now: int) -> str:
+        """Walk through a crossing, or drive one's own car on a road or through a crossing:
+        the first departure that is open, has throughput left and room at the other end."""
+        index = self.index
+        if carrier == OWN and not party.own_ok:
+            if link.kind == "road":
+                return "fail"
+            carrier = FOOT
+        base = self._base(party, carrier)
+        first_cell = self.book.first_open_cell(link.dst, party.people)
+        if first_cell is None:
+            party.trouble = self._full_words(link.dst, now)
+            return "retry" if now < index.horizon else "fail"
+        # Arrive no earlier than the first cell from which the place has room for good.
+        base = max(base, first_cell * index.step - link.duration)
+        if link.kind == "crossing":
+            depart = self.book.crossing_depart(link, base, party.people)
+        else:
+            depart = index.road_depart(link, base)
+        if depart is None:
+            party.trouble = self._closed_words(link)
+            return "fail"
+        if link.kind == "crossing":
+            self.book.book_crossing(link, depart, party.people)
+        self._make_move(party, link, depart, depart + link.duration, carrier, open_stay=True)
+        party.route.pop(0)
+        return "ok"
+
+    def _board(self, party: _Party, link: _Link) -> str:
+        """Rule 6: a flight or sailing with seats left, the group there in time, room where
+        it lands."""
+        what = f"{link.kind} {link.name}"
+        if party.time > link.departs - link.lead:
+            party.trouble = f"it could not be at {self._place(link.src)} in time for {what}"
+            return "fail"
+        if self.book.seats_left(link) < party.seats:
+            party.trouble = f"capacity ran out on {what}: no seats left"
+            return "fail"
+        if not self.book.fits([(link.dst, link.arrives, None, party.people)]):
+            party.trouble = f"capacity ran out at {self._place(link.dst)}, where {what} lands"
+            party.excluded = party.excluded | {link.index}
+            return "fail"
+        self.book.book_seats(link, party.seats)
+        self._make_move(party, link, link.departs, link.arrives, link.name, open_stay=True)
+        party.route.pop(0)
+        return "ok"
+
+    def _make_move(
+        self, party: _Party, link: _Link, depart: int, arrive: int, carrier: str, open_stay: bool
+    ) -> None:
+        """Record one leg of the party and where that leaves it; rule 7's stays follow."""
+        if party.stay is not None:
+            self.book.release(party.place, party.stay, depart, party.people)
+            party.stay = None
+        party.moves.append(_Move(link.index, depart, arrive, carrier))
+        if carrier != OWN:
+            party.own_ok = False
+        party.place = link.dst
+        party.time = arrive
+        party.carrier = carrier
+        if open_stay and self.index.capacity[link.dst] is not None:
+            self.book.occupy(link.dst, arrive, None, party.people)
+            party.stay = arrive
+
+    # --- waiting for a vehicle ----------------------------------------------------------
+
+    def _wait_for_vehicle(self, party: _Party) -> None:
+        """Put the party in the queue of its place: with those ready now, in order of
+        priority and readiness, or with those ready later, in order of readiness."""
+        place = party.place
+        party.avail = party.time
+        if party.carrier is not None:
+            party.avail += self.index.transfer[place]
+        if place in self.dirty:
+            self._tidy(place)
+        party.waiting = True
+        li, _ = party.route[0]
+        party.kinds = tuple(
+            k for k in self.index.links[li].kinds if self.index.kind_seats[k] >= party.seats
+        )
+        self._count(party, 1)
+        if party.avail <= self.now:
+            bisect.insort(self.ready[place], party, key=_Party.key)
+        else:
+            bisect.insort(self.later[place], party, key=_Party.when)
+
+    def _count(self, party: _Party, sign: int) -> None:
+        """Keep the seats waiting per place and fleet kind up to date."""
+        demand = self.demand[party.place]
+        for k in party.kinds:
+            demand[k] += sign * party.seats
+        self.queue_version[party.place] += 1
+
+    def _unqueue(self, parties: list[_Party]) -> None:
+        """Take parties out of their queues (the lists are tidied at the next step)."""
+        for party in parties:
+            if party.waiting:
+                party.waiting = False
+                self._count(party, -1)
+                self.dirty.add(party.place)
+
+    def _rerouted(self, party: _Party) -> None:
+        """A waiting party has a new way: count it for the vehicles that can take it now."""
+        if party.waiting:
+            self._count(party, -1)
+            li, _ = party.route[0]
+            party.kinds = tuple(
+                k for k in self.index.links[li].kinds if self.index.kind_seats[k] >= party.seats
+            )
+            self._count(party, 1)
+
+    def _queue(self, place: int) -> Iterator[_Party]:
+        """The parties ready at `place` for a vehicle, in order of service."""
+        for party in self.ready[place]:
+            if party.waiting and party.place == place:
+                yield party
+
+    def _pending(self, place: int) -> Iterator[_Party]:
+        """The parties that will be ready at `place` later, soonest first."""
+        for party in self.later[place]:
+            if party.waiting and party.place == place:
+                yield party
+
+    def _ready_by(self, place: int, when: int) -> Iterator[_Party]:
+        """The parties at `place` ready now, in order of service, then those ready by
+        `when`, soonest first."""
+        yield from self._queue(place)
+        for party in self._pending(place):
+            if party.avail > when:
+                return
+            yield party
+
+    def _tidy(self, place: int) -> None:
+        """Drop the parties that left from the lists of `place`."""
+        self.ready[place] = list(self._queue(place))
+        self.later[place] = list(self._pending(place))
+        self.dirty.discard(place)
+
+    def _promote(self, now: int) -> None:
+        """Move the parties ready by `now` to the queue of those ready."""
+        for place, later in enumerate(self.later):
+            n = 0
+            while n < len(later) and later[n].avail <= now:
+                n += 1
+            if n:
+                for party in later[:n]:
+                    if party.waiting and party.place == place:
+                        bisect.insort(self.ready[place], party, key=_Party.key)
+                del later[:n]
+
+    def _summary(self, place: int, kind: int) -> tuple[list[int], list[_Party]]:
+        """The parties waiting at `place` that a vehicle of `kind` can take, in order of
+        service, with the running sum of their seats."""
+        key = (place, kind)
+        cached = self.summaries.get(key)
+        if cached is not None and cached[0] == self.queue_version[place]:
+            return cached[1], cached[2]
+        parties = [
+            p for p in itertools.chain(self._queue(place), self._pending(place)) if kind in p.kinds
+        ]
+        parties.sort(key=_Party.key)
+        sums = list(itertools.accumulate(p.seats for p in parties))
+        self.summaries[key] = (self.queue_version[place], sums, parties)
+        return sums, parties
+
+    def _servable(self, van: _Van, party: _Party) -> bool:
+        """Can the vehicle take the party's next hop (a road within its countries)?"""
+        if party.seats > van.seats or not party.route:
+            return False
+        li, mode = party.route[0]
+        link = self.index.links[li]
+        return mode == "fleet" and link.kind == "road" and van.kind in link.kinds
+
+    def _segment(self, van: _Van, route: list[Hop]) -> list[int]:
+        """The hops of a way the vehicle can drive from the start: fleet roads and vehicle
+        crossings within its countries; it stops at the next hand-off point."""
+        hops = []
+        for li, mode in route:
+            link = self.index.links[li]
+            if mode != "fleet" or van.kind not in link.kinds:
+                break
+            if link.kind == "crossing" and (not link.vehicles or self._strands(van, link)):
+                break
+            hops.append(li)
+        return hops
+
+    def _strands(self, van: _Van, link: _Link) -> bool:
+        """Would crossing here leave the vehicle unable to come back while groups it could
+        take still wait on this side? Then its passengers walk across instead."""
+        key = (van.kind, link.index)
+        if key not in self.behind:
+            here = self.index.reach(van.kind, link.src)
+            there = self.index.reach(van.kind, link.dst)
+            self.behind[key] = frozenset() if link.src in there else here - there
+        return any(self.demand[place][van.kind] > 0 for place in self.behind[key])
+
+    # --- vehicle trips ----------------------------------------------------------------
+
+    def _load(self, van: _Van, now: int) -> bool:
+        """Fill a free vehicle at its place and send it off; True when it left or holds
+        its first passengers to fill up, False when there is nobody for it."""
+        leads = []
+        for party in self._queue(van.place):
+            if party.avail <= now and self._servable(van, party):
+                leads.append(party)
+                if len(leads) == 4:
+                    break
+        for lead in leads:
+            if not lead.waiting:
+                continue
+            run = self._lead_run(van, lead, now)
+            if run is None:
+                continue
+            self._fill(van, run, 0, now)
+            if self._hold(van, run, now):
+                return True
+            self._pick_up_on_the_way(van, run, now)
+            for _ in range(MAX_STOPS):
+                if run.seats() >= van.seats or not self._detour(van, run, now):
+                    break
+            self._commit(van, run)
+            return True
+        van.holding_since = None
+        return False
+
+    def _lead_run(self, van: _Van, lead: _Party, now: int) -> _Run | None:
+        """A trip for the most urgent waiting party on a fresh way; None when it cannot go
+        with this vehicle now."""
+        if not self._set_route(lead):
+            self._unqueue([lead])
+            lead.trouble = self._blocked_words(lead)
+            lead.done = True
+            return None
+        if not self._needs_vehicle(lead):
+            self._unqueue([lead])
+            self._advance(lead, now)
+            return None
+        self._rerouted(lead)
+        if not self._servable(van, lead):
+            return None
+        hops = self._segment(van, lead.route)
+        run = _Run(hops, [_Ride(lead, 0, len(hops), len(hops))])
+        if not self._time_run(run, now):
+            lead.trouble = f"no road open from {self._place(lead.place)} for its vehicle"
+            return None
+        if not self.book.fits(self._stays(run)):
+            lead.trouble = self._full_words(self.index.links[hops[-1]].dst, now)
+            return None
+        return run
+
+    def _fill(self, van: _Van, run: _Run, board: int, now: int) -> None:
+        """Add parties waiting where the trip's hop `board` starts and going the same way,
+        while seats are left, without delaying anyone already aboard."""
+        index = self.index
+        place = index.links[run.hops[board]].src
+        first = next((r for r in run.rides if r.board == board), None)
+        model = first.party if first is not None else None
+        if board >= len(run.times):
+            return
+        leaves = run.times[board][0]
+        scanned = 0
+        for party in self._ready_by(place, leaves):
+            free = van.seats - run.seats()
+            if free <= 0 or scanned >= LOOKAHEAD_SCAN:
+                break
+            scanned += 1
+            if party.seats > free or party.avail > leaves or not self._servable(van, party):
+                continue
+            if any(r.party is party for r in run.rides):
+                continue
+            shared = model is not None and self._way_key(party) == self._way_key(model)
+            route = list(model.route) if shared and model is not None else party.route
+            trial = self._with_rider(van, run, party, route, board, now)
+            if trial is None:
+                continue
+            if route is not party.route and model is not None:
+                party.route = route
+                party.heading_to_safety = model.heading_to_safety
+                self._rerouted(party)
+            run.hops, run.rides, run.times = trial.hops, trial.rides, trial.times
+
+    def _with_rider(
+        self, van: _Van, run: _Run, party: _Party, route: list[Hop], board: int, now: int
+    ) -> _Run | None:
+        """The trip with `party` boarding at hop `board` along `route`, if its way there
+        follows the trip's (or goes on from its end), nobody aboard is delayed, and every
+        place keeps its capacity; else None."""
+        hops = self._segment(van, route)
+        ahead = run.hops[board:]
+        common = 0
+        while common < min(len(hops), len(ahead)) and hops[common] == ahead[common]:
+            common += 1
+        if common == 0 or common not in (len(hops), len(ahead)):
+            return None
+        trial = run.copy()
+        if len(hops) > len(ahead):
+            trial.hops = run.hops[:board] + hops
+        trial.rides.append(_Ride(party, board, board + len(hops), len(hops)))
+        if not self._time_run(trial, now) or any(r.cut for r in trial.rides):
+            return None
+        aboard = max(r.alight for r in run.rides)
+        if trial.times[:aboard] != run.times[:aboard]:
+            return None
+        if not self.book.fits(self._stays(trial)):
+            return None
+        return trial
+
+    def _pick_up_on_the_way(self, van: _Van, run: _Run, now: int) -> None:
+        """Fill free seats at the places the trip passes anyway."""
+        board = 1
+        while board < len(run.times) and run.seats() < van.seats:
+            if any(r.board < board < r.alight for r in run.rides):
+                self._fill(van, run, board, now)
+            board += 1
+
+    def _detour(self, van: _Van, run: _Run, now: int) -> bool:
+        """Turn off the trip's way to pick up a party waiting nearby, when that costs those
+        aboard at most MAX_DETOUR; True when a stop was added."""
+        index = self.index
+        last = max(r.board for r in run.rides)
+        ends = min(r.alight for r in run.rides)
+        here = index.links[run.hops[last]].src
+        dist, pred = self._static_drive(van.kind, here)
+        driven = [0]
+        for li in run.hops:
+            driven.append(driven[-1] + index.links[li].duration)
+        places = {index.links[li].src: j for j, li in enumerate(run.hops)}
+        free = van.seats - run.seats()
+        best: tuple[Any, ...] | None = None
+        for q, demand in enumerate(self.demand):
+            if not demand[van.kind] or q in places or q not in dist or q in self.idle_at:
+                continue
+            eta = run.times[last][0] + dist[q]
+            party = next(
+                (
+                    p
+                    for p in itertools.islice(self._ready_by(q, eta), LOOKAHEAD_SCAN)
+                    if p.seats <= free and self._servable(van, p)
+                ),
+                None,
+            )
+            if party is None:
+                continue
+            hops = self._segment(van, party.route)
+            rejoin = self._rejoin(run, hops, last, ends)
+            if rejoin is None:
+                continue
+            m, i = rejoin
+            path = self._static_path(pred, here, q)
+            # Those aboard ride the detour too: every crossing on it must accept them.
+            if not all(
+                li in self.accepted[r.party.profile]
+                for li in path + hops[:m]
+                if index.links[li].kind == "crossing"
+                for r in run.rides
+            ):
+                continue
+            cost = dist[q] + sum(index.links[li].duration for li in hops[:m])
+            cost -= driven[i] - driven[last]
+            key = (cost, party.rank, party.avail, party.order, q)
+            if cost <= MAX_DETOUR and (best is None or key < best[0]):
+                best = (key, party, path, hops, m, i)
+        if best is None:
+            return False
+        _, party, path, hops, m, i = best
+        trial = run.copy()
+        trial.hops = run.hops[:last] + path + hops[:m] + run.hops[i:]
+        shift = len(path) + m - (i - last)
+        for ride in trial.rides:
+            ride.alight += shift
+        if not self._time_run(trial, now) or any(r.cut for r in trial.rides):
+            return False
+        board = last + len(path)
+        with_party = self._with_rider(van, trial, party, party.route, board, now)
+        if with_party is None:
+            return False
+        run.hops, run.rides, run.times = with_party.hops, with_party.rides, with_party.times
+        self._fill(van, run, board, now)
+        return True
+
+    def _rejoin(self, run: _Run, hops: list[int], last: int, ends: int) -> tuple[int, int] | None:
+        """Where a party's way from its place meets the trip again: (hops of its way before
+        that place, index of that place in the trip), after the last pick-up and no later
+        than the first drop; its way must then follow the trip."""
+        index = self.index
+        at = {index.links[li].src: j for j, li in enumerate(run.hops) if last < j <= ends}
+        if ends == len(run.hops):
+            at.setdefault(index.links[run.hops[-1]].dst, len(run.hops))
+        for m, li in enumerate(hops):
+            i = at.get(index.links[li].src)
+            if i is None:
+                continue
+            rest, ahead = hops[m:], run.hops[i:]
+            n = min(len(rest), len(ahead))
+            if m > 0 and rest[:n] == ahead[:n]:
+                return m, i
+            return None
+        return None
+
+    def _static_drive(self, kind: int, place: int) -> tuple[dict[int, int], dict[int, int]]:
+        """Shortest driving time from `place` to every place a vehicle of this kind may
+        reach on roads (closures aside), with the road taken into each place."""
+        key = (kind, place)
+        if key not in self.static_cache:
+            index = self.index
+            dist = {place: 0}
+            pred: dict[int, int] = {}
+            heap = [(0, place)]
+            while heap:
+                d, p = heapq.heappop(heap)
+                if dist[p] != d:
+                    continue
+                for li in index.out[p]:
+                    link = index.links[li]
+                    if link.kind != "road" or kind not in link.kinds:
+                        continue
+                    if d + link.duration < dist.get(link.dst, math.inf):
+                        dist[link.dst] = d + link.duration
+                        pred[link.dst] = li
+                        heapq.heappush(heap, (d + link.duration, link.dst))
+            self.static_cache[key] = (dist, pred)
+        return self.static_cache[key]
+
+    def _static_path(self, pred: dict[int, int], start: int, end: int) -> list[int]:
+        """The roads from `start` to `end` found by :meth:`_static_drive`."""
+        path = []
+        while end != start:
+            li = pred[end]
+            path.append(li)
+            end = self.index.links[li].src
+        path.reverse()
+        return path
+
+    def _way_key(self, party: _Party) -> tuple[Any, ...]:
+        """Parties with the same key and place share a way."""
+        return (
+            party.profile,
+            party.seats,
+            party.people,
+            party.own_ok,
+            party.destinations,
+            party.excluded,
+            party.carrier is None,
+        )
+
+    def _hold(self, van: _Van, run: _Run, now: int) -> bool:
+        """Hold a vehicle that is not full while more groups it could take will be ready
+        here by the next step, at most FILL_WAIT after its first passengers were ready."""
+        used = run.seats()
+        if used >= van.seats:
+            van.holding_since = None
+            return False
+        since = van.holding_since if van.holding_since is not None else now
+        if now - since >= FILL_WAIT:
+            van.holding_since = None
+            return False
+        soon = now + self.index.step
+        coming = any(
+            p.seats <= van.seats - used and self._servable(van, p)
+            for p in itertools.takewhile(lambda p: p.avail <= soon, self._pending(van.place))
+        )
+        van.holding_since = since if coming else None
+        return coming
+
+    def _time_run(self, run: _Run, now: int) -> bool:
+        """Times of each hop: roads at their first open grid time, crossings also with room
+        for everyone aboard, never before those boarding are ready. A hop that cannot be
+        made ends the trip there; False when the lead cannot ride."""
+        index = self.index
+        times: list[tuple[int, int]] = []
+        t = now
+        lead = run.rides[0]
+        for j in range(max(r.alight for r in run.rides)):
+            link = index.links[run.hops[j]]
+            for ride in run.rides:
+                if ride.board == j:
+                    t = max(t, ride.party.avail)
+            aboard = sum(r.party.people for r in run.rides if r.board <= j < r.alight)
+            if link.kind == "crossing":
+                depart = self.book.crossing_depart(link, t, aboard)
+            else:
+                depart = index.road_depart(link, t)
+            if depart is None:
+                # The trip ends here: those aboard get off, those still to board stay.
+                for ride in run.rides:
+                    if ride.alight > j:
+                        ride.alight = j
+                        ride.cut = True
+                break
+            times.append((depart, depart + link.duration))
+            t = depart + link.duration
+        run.times = times
+        run.rides = [r for r in run.rides if r.alight > r.board]
+        return bool(run.rides) and run.rides[0] is lead
+
+    def _stays(self, run: _Run) -> list[tuple[int, int, int | None, int]]:
+        """Rule 7's stays the trip makes: aboard at each stop until the vehicle leaves
+        again, and for good where a party gets off."""
+        stays = []
+        for ride in run.rides:
+            for j in range(ride.board, ride.alight):
+                place = self.index.links[run.hops[j]].dst
+                arrive = run.times[j][1]
+                leave = run.times[j + 1][0] if j + 1 < ride.alight else None
+                stays.append((place, arrive, leave, ride.party.people))
+        return stays
+
+    def _commit(self, van: _Van, run: _Run) -> None:
+        """Book the trip: the vehicle's legs, crossing throughput, every rider's legs, then
+        each rider goes on from where it got off."""
+        index = self.index
+        driven = max(r.alight for r in run.rides)
+        for j in range(driven):
+            link = index.links[run.hops[j]]
+            depart, arrive = run.times[j]
+            aboard = [r.party for r in run.rides if r.board <= j < r.alight]
+            if link.kind == "crossing":
+                self.book.book_crossing(link, depart, sum(p.people for p in aboard))
+            van.moves.append(_VMove(link.index, depart, arrive, [p.group.id for p in aboard]))
+        van.place = index.links[run.hops[driven - 1]].dst
+        van.free = run.times[driven - 1][1]
+        van.holding_since = None
+        self._unqueue([r.party for r in run.rides])
+        for ride in run.rides:
+            party = ride.party
+            route = party.route[ride.consumed :]
+            for j in range(ride.board, ride.alight):
+                link = index.links[run.hops[j]]
+                depart, arrive = run.times[j]
+                self._make_move(party, link, depart, arrive, van.vehicle.id, open_stay=False)
+                if j + 1 < ride.alight:
+                    self.book.occupy(link.dst, arrive, run.times[j + 1][0], party.people)
+            if index.capacity[party.place] is not None:
+                self.book.occupy(party.place, party.time, None, party.people)
+                party.stay = party.time
+            party.route = route
+            if ride.cut and not self._set_route(party):
+                party.route = []
+        for ride in run.rides:
+            self._advance(ride.party, ride.party.time)
+
+    # --- empty runs ---------------------------------------------------------------------
+
+    def _drive_search(self, van: _Van, now: int) -> tuple[dict[int, int], dict[int, Any]]:
+        """Earliest arrival of an empty vehicle at every place it may visit."""
+        key = (van.kind, van.place, now)
+        if key in self.drive_cache:
+            return self.drive_cache[key]
+        index = self.index
+        best = {van.place: now}
+        pred: dict[int, tuple[int, int, int]] = {}
+        heap = [(now, van.place)]
+        while heap:
+            t, p = heapq.heappop(heap)
+            if best[p] != t:
+                continue
+            for li in index.out[p]:
+                link = index.links[li]
+                if not index.drivable(van.kind, link):
+                    continue
+                if link.kind == "crossing" and self._strands(van, link):
+                    continue
+                depart = index.road_depart(link, t)
+                if depart is None:
+                    continue
+                arrive = depart + link.duration
+                if arrive < best.get(link.dst, math.inf):
+                    best[link.dst] = arrive
+                    pred[link.dst] = (p, li, depart)
+                    heapq.heappush(heap, (arrive, link.dst))
+        self.drive_cache[key] = (best, pred)
+        return best, pred
+
+    def _reposition(self, vans: list[_Van], now: int) -> None:
+        """Send each vehicle with nobody to take toward waiting parties no other vehicle is
+        coming for: the most urgent first; among places it can reach within
+        REPOSITION_SLACK of the soonest, the one where it fills most seats. It stays where
+        it is when that is the best place."""
+        if not any(any(d) for d in self.demand):
+            return
+        supply = [0] * len(self.index.place_ids)
+        for van in self.vans:
+            supply[van.place] += van.seats
+        for van in vans:
+            best, pred = self._drive_search(van, now)
+            options = []
+            for q, eta in best.items():
+                if not self.demand[q][van.kind]:
+                    continue
+                covered = supply[q] - (van.seats if q == van.place else 0)
+                found = self._uncovered(van, q, covered)
+                if found is None:
+                    continue
+                party, seats = found
+                urgency = party.rank if party.avail <= eta else party.rank + 3
+                options.append((urgency, max(party.avail, eta), -min(seats, van.seats), q))
+            if not options:
+                continue
+            urgency, soonest = min(options)[:2]
+            near = [o for o in options if o[0] == urgency and o[1] <= soonest + REPOSITION_SLACK]
+            target = min(near, key=lambda o: (o[2], o[1], o[3]))[3]
+            if target == van.place:
+                continue
+            self._drive_empty(van, target, pred)
+            supply[target] += van.seats
+
+    def _uncovered(self, van: _Van, place: int, covered: int) -> tuple[_Party, int] | None:
+        """The first party at `place` this vehicle could take beyond the seats already
+        coming there, and the seats of all such parties."""
+        sums, parties = self._summary(place, van.kind)
+        if not sums or sums[-1] <= covered:
+            return None
+        return parties[bisect.bisect_right(sums, covered)], sums[-1] - covered
+
+    def _drive_empty(self, van: _Van, target: int, pred: dict[int, Any]) -> None:
+        """Drive the vehicle empty to `target` along its quickest way."""
+        legs = []
+        place = target
+        while place != van.place:
+            before, li, depart = pred[place]
+            legs.append(_VMove(li, depart, depart + self.index.links[li].duration))
+            place = before
+        legs.reverse()
+        van.moves.extend(legs)
+        van.place = target
+        van.free = legs[-1].arrive
+
+    # --- the end: reasons and the plan ------------------------------------------------
+
+    def _give_up(self, party: _Party) -> None:
+        """A party still on its way when the horizon ends stays where it is."""
+        if party.waiting:
+            party.trouble = (
+                f"capacity ran out at vehicles: none was free to take it from "
+                f"{self._place(party.place)} before {self._clock(self.index.horizon, party.place)}"
+            )
+        party.done = True
+
+    def _place(self, place: int) -> str:
+        """The id of a place."""
+        return self.index.place_ids[place]
+
+    def _clock(self, seconds: int, place: int) -> str:
+        """`19:30 +02:00 on 2013-10-03`: a time in the local time of a place."""
+        return _local(self.index.instant(seconds), self.index.tz[place])
+
+    def _full_words(self, place: int, now: int) -> str:
+        """Reason: a place with a capacity had no room."""
+        return (
+            f"capacity ran out at {self._place(place)}: the place was full from "
+            f"{self._clock(max(now, 0), place)}"
+        )
+
+    def _closed_words(self, link: _Link) -> str:
+        """Reason: a crossing or road had no departure left."""
+        end = self._clock(self.index.horizon, link.src)
+        if link.kind == "crossing":
+            return f"capacity ran out at crossing {link.name} before {end}"
+        road = f"{self._place(link.src)} to {self._place(link.dst)}"
+        return f"the road from {road} stays closed until the end of the horizon, {end}"
+
+    def _reason(self, party: _Party, status: str) -> str | None:
+        """Why a group is not evacuated, in plain words."""
+        if status == "evacuated":
+            return None
+        why = party.trouble or self._static_reason(party.group) or self._late_words(party)
+        if status == "safe" and party.moves:
+            why += f"; taken out of the danger zone to {self._place(party.place)}"
+        elif status == "safe":
+            why += f"; it stays at {party.group.at}, out of the danger zone"
+        return why
+
+    def _static_reason(self, group: Group) -> str | None:
+        """The network's own reason (no way, documents, seats), computed once per kind of
+        group."""
+        key = (group.at, group.destinations, self._profile(group), group.seats, group.own_vehicle)
+        if key not in self.static_reasons:
+            if self.graph is None:
+                self.graph = build_network(self.s)
+            self.static_reasons[key] = diagnose_unreachable(self.s, self.graph, group)
+        return self.static_reasons[key]
+
+    def _blocked_words(self, party: _Party) -> str:
+        """Why no way is left from where the party waits: what others booked first, or
+        the clock."""
+        start = _OWN if party.carrier == OWN else _START if party.carrier is None else _OFF
+        found = self._search(party, start, booked=False)
+        end = self._clock(self.index.horizon, party.place)
+        if found is not None:
+            for li, _ in found[0]:
+                link = self.index.links[li]
+                if link.kind in ("flight", "sailing") and self.book.seats_left(link) < party.seats:
+                    return f"capacity ran out on {link.kind} {link.name}: no seats left"
+            for li, _ in found[0]:
+                link = self.index.links[li]
+                if link.kind == "crossing" and link.throughput is not None:
+                    return f"capacity ran out at crossing {link.name} before {end}"
+        dests = ", ".join(party.group.destinations)
+        return (
+            f"from {self._place(party.place)} no open roads, crossings and services reach "
+            f"{dests} by the end of the horizon, {end}"
+        )
+
+    def _late_words(self, party: _Party) -> str:
+        """Reason: the clock, when nothing else stopped the party."""
+        group = party.group
+        dests = ", ".join(group.destinations)
+        at = self.index.place_of[group.at]
+        ready = _ceil(self.index.seconds(group.ready))
+        end = self._clock(self.index.horizon, at)
+        if not party.moves:
+            return (
+                f"ready too late: from {group.at} at {self._clock(ready, at)} no open roads, "
+                f"crossings and services reach {dests} by the end of the horizon, {end}"
+            )
+        return f"no open way was left to {dests} by the end of the horizon, {end}"
+
+    def plan(self, seconds: float) -> Plan:
+        """The plan of what was booked: legs of every group and vehicle, objectives."""
+        journeys: dict[str, tuple[Leg, ...]] = {}
+        groups = []
+        for party in self.parties:
+            legs = tuple(self._leg(m) for m in party.moves)
+            journeys[party.group.id] = legs
+            status = group_status(self.s, party.group, legs)
+            groups.append(
+                GroupPlan(party.group.id, party.people, status, self._reason(party, status), legs)
+            )
+        vehicles = []
+        for van in self.vans:
+            if van.moves:
+                legs_v = tuple(self._vehicle_leg(m) for m in van.moves)
+                vehicles.append(VehiclePlan(van.vehicle.id, van.vehicle.fleet, legs_v))
+        return Plan(
+            scenario=self.s.name,
+            status="feasible",
+            objective=evaluate_objectives(self.s, journeys),
+            bound={},
+            groups=tuple(groups),
+            vehicles=tuple(vehicles),
+            stats={"method": "greedy", "seconds": round(seconds, 3)},
+        )
+
+    def _leg(self, move: _Move) -> Leg:
+        """A leg of a group, with names and times, for the plan."""
+        index = self.index
+        link = index.links[move.link]
+        frm, to = index.place_ids[link.src], index.place_ids[link.dst]
+        if link.kind in ("flight", "sailing"):
+            assert link.departs_at is not None and link.arrives_at is not None
+            return Leg(
+                link.kind,
+                frm,
+                to,
+                link.departs_at,
+                link.arrives_at,
+                service=link.name,
+            )
+        depart, arrive = index.instant(move.depart), index.instant(move.arrive)
+        vehicle = None if move.carrier == FOOT else move.carrier
+        crossing = link.name if link.kind == "crossing" else None
+        return Leg(link.kind, frm, to, depart, arrive, vehicle=vehicle, crossing=crossing)
+
+    def _vehicle_leg(self, move: _VMove) -> VehicleLeg:
+        """A leg of a fleet vehicle, with names and times, for the plan."""
+        index = self.index
+        link = index.links[move.link]
+        return VehicleLeg(
+            kind="crossing" if link.kind == "crossing" else "road",
+            from_=index.place_ids[link.src],
+            to=index.place_ids[link.dst],
+            depart=index.instant(move.depart),
+            arrive=index.instant(move.arrive),
+            groups=tuple(move.groups),
+            crossing=link.name if link.kind == "crossing" else None,
+        )
+
+
+def _local(when: datetime, tz: tzinfo) -> str:
+    """`19:30 +02:00 on 2013-10-03`: an instant in a local time, with its offset."""
+    local = when.astimezone(tz)
+    offset = local.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hh, mm = divmod(abs(minutes), 60)
+    return f"{local:%H:%M} {sign}{hh:02d}:{mm:02d} on {local.date().isoformat()}"
