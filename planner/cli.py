@@ -66,7 +66,9 @@ def print_summary(plan: object, scenario: object, seconds: float, path: Path) ->
         table.add_row("last arrival", f"{local:%Y-%m-%d %H:%M %Z} (+{float(last):.2f} h)")
     else:
         table.add_row("last arrival", "-")
-    table.add_row("exposure", f"{float(plan.objective['exposure'] or 0):,.2f} weighted person-hours")
+    table.add_row(
+        "exposure", f"{float(plan.objective['exposure'] or 0):,.2f} weighted person-hours"
+    )
     bounds = []
     for name, b in plan.bound.items():
         v = plan.objective.get(name)

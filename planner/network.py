@@ -86,10 +86,10 @@ def _road_drivable(scenario: Scenario, group: Group, frm: str, to: str) -> bool:
     )
 
 
-def _reaches(graph: nx.MultiDiGraph, group: Group, usable: Callable[[str, str, dict], bool]) -> bool:
-    view = nx.subgraph_view(
-        graph, filter_edge=lambda u, v, k: usable(u, v, graph.edges[u, v, k])
-    )
+def _reaches(
+    graph: nx.MultiDiGraph, group: Group, usable: Callable[[str, str, dict], bool]
+) -> bool:
+    view = nx.subgraph_view(graph, filter_edge=lambda u, v, k: usable(u, v, graph.edges[u, v, k]))
     reachable = nx.descendants(view, group.at) | {group.at}
     return any(d in reachable for d in group.destinations)
 

@@ -123,7 +123,9 @@ def evaluate_objectives(
         legs = journeys.get(group.id, ())
         people = group.people
         if scenario.locations[group.at].danger:
-            safe_at = next((leg.arrive for leg in legs if not scenario.locations[leg.to].danger), None)
+            safe_at = next(
+                (leg.arrive for leg in legs if not scenario.locations[leg.to].danger), None
+            )
             exposed = horizon if safe_at is None else _hours(scenario, safe_at)
             exposure += scenario.weight(group) * people * exposed
         if group_status(scenario, group, legs) == "evacuated":
