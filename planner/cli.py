@@ -97,6 +97,14 @@ def plan(
     ] = 60.0,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
     workers: Annotated[int, typer.Option("--workers", help="Solver threads.")] = 2,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="cp-sat: the dispatcher's plan improved by OR-Tools CP-SAT (default); "
+            "greedy: the dispatcher alone.",
+        ),
+    ] = "cp-sat",
     outputs: Annotated[
         bool,
         typer.Option(
@@ -124,11 +132,20 @@ def plan(
     if time_limit <= 0:
         err.print("--time-limit must be more than 0 seconds.")
         raise typer.Exit(2)
+    if method not in ("cp-sat", "greedy"):
+        err.print(f"--method must be cp-sat or greedy, not {method!r}.", markup=False)
+        raise typer.Exit(2)
     # keep some of the time for writing plan.json and the outputs
     spent = time.monotonic() - started
     reserve = min(8.0, 0.15 * time_limit) if outputs else min(1.0, 0.05 * time_limit)
     budget = max(0.1, time_limit - spent - reserve)
-    result = solve(scenario, SolveParameters(time_limit=budget, workers=workers, seed=seed))
+    params = SolveParameters(time_limit=budget, workers=workers, seed=seed)
+    if method == "greedy":
+        from planner.greedy import dispatch
+
+        result = dispatch(scenario, seed=seed)
+    else:
+        result = solve(scenario, params)
     path = write_plan(result, scenario, Path(output) / "plan.json")
     if outputs:
         from planner.outputs import write_outputs
