@@ -137,7 +137,8 @@ def plan(
         raise typer.Exit(2)
     # keep some of the time for writing plan.json and the outputs
     spent = time.monotonic() - started
-    reserve = min(8.0, 0.15 * time_limit) if outputs else min(1.0, 0.05 * time_limit)
+    # writing the outputs (the PDF most of all) and the solver's own overshoot need room
+    reserve = min(12.0, 0.2 * time_limit) if outputs else min(2.0, 0.05 * time_limit)
     budget = max(0.1, time_limit - spent - reserve)
     params = SolveParameters(time_limit=budget, workers=workers, seed=seed)
     if method == "greedy":
@@ -157,7 +158,7 @@ def plan(
             plan_to_dict(result, scenario),
             Path(output),
             redact=redact,
-            printable=left > 4.0,
+            printable=left > 6.0,
         )
     print_summary(result, scenario, time.monotonic() - started, path)
 

@@ -212,6 +212,7 @@ class _Index:
         self.kind_countries = [k.countries for k in scenario.fleet]
         self.links: list[_Link] = []
         self.out: list[list[int]] = [[] for _ in self.place_ids]
+        self.into: list[list[int]] = [[] for _ in self.place_ids]
         for road in scenario.roads:
             self._add_road(road, road.from_, road.to)
             if road.both_ways and road.from_ != road.to:
@@ -244,9 +245,10 @@ class _Index:
         )
 
     def _add(self, link: _Link) -> None:
-        """Number a link and attach it to its start."""
+        """Number a link and attach it to its ends."""
         self.links.append(link)
         self.out[link.src].append(link.index)
+        self.into[link.dst].append(link.index)
 
     def _add_road(self, road: Road, frm: str, to: str) -> None:
         """One direction of a road: departures on the grid whose leg `[depart, arrive)`
@@ -540,8 +542,11 @@ class _Bookings:
         self.occupancy: dict[int, list[int]] = {
             p: [0] * (index.last + 1) for p, cap in enumerate(index.capacity) if cap is not None
         }
+        self.largest_group = max((g.seats for g in index.scenario.groups), default=0)
+        """The most people or seats of any group."""
         self.version = 0
-        """Bumped on every booking that may change a group's quickest way."""
+        """Bumped on every booking that may leave some group without room in a crossing
+        hour or on a service, and so change its quickest way."""
 
     # crossings
     def crossing_room(self, link: _Link, depart: int, people: int) -> bool:
@@ -572,7 +577,8 @@ class _Bookings:
         if link.throughput is not None and people:
             key = (link.index, depart // 3600)
             self.crossed[key] = self.crossed.get(key, 0) + people
-            self.version += 1
+            if link.throughput - self.crossed[key] < self.largest_group:
+                self.version += 1
 
     # services
     def seats_left(self, link: _Link) -> int:
@@ -582,7 +588,8 @@ class _Bookings:
     def book_seats(self, link: _Link, seats: int) -> None:
         """Rule 6: take `seats` on a flight or sailing."""
         self.seats_taken[link.index] = self.seats_taken.get(link.index, 0) + seats
-        self.version += 1
+        if self.seats_left(link) < self.largest_group:
+            self.version += 1
 
     # places
     def _cells(self, arrive: int, leave: int | None) -> range:
@@ -660,6 +667,8 @@ class _Dispatcher:
         self.drive_cache: dict[tuple[int, int, int], tuple[dict[int, int], dict[int, Any]]] = {}
         self.static_reasons: dict[tuple[Any, ...], str | None] = {}
         self.static_cache: dict[tuple[int, int], tuple[dict[int, int], dict[int, int]]] = {}
+        self.ahead: dict[frozenset[int], list[float]] = {}
+        """Per set of destinations: least time from each place (see :meth:`_time_to`)."""
         self.behind: dict[tuple[int, int], frozenset[int]] = {}
         """Per fleet kind and vehicle crossing: places a vehicle cannot come back to after
         crossing."""
@@ -768,34 +777,50 @@ class _Dispatcher:
     def _search(
         self, party: _Party, start: int, booked: bool = True
     ) -> tuple[list[Hop], bool] | None:
-        """Earliest-arrival search over (place, how the group got there); with `booked`
-        false, as if no crossing hour or seat were taken yet."""
+        """The quickest way to a destination, else out of danger (see :meth:`_route`);
+        with `booked` false, as if no crossing hour or seat were taken yet."""
+        ahead = self._time_to(party.destinations)
+        if ahead[party.place] < math.inf:
+            hops = self._explore(party, start, booked, ahead)
+            if hops is not None:
+                return hops, True
+        if not self.index.danger[party.place]:
+            return None
+        hops = self._explore(party, start, booked, None)
+        return None if hops is None else (hops, False)
+
+    def _explore(
+        self, party: _Party, start: int, booked: bool, ahead: list[float] | None
+    ) -> list[Hop] | None:
+        """Earliest-arrival search over (place, how the group got there). With `ahead`
+        (least time from each place to a destination) it is an A* search for the
+        quickest way to a destination; without, for the quickest way to a safe place."""
         index = self.index
         origin = (party.place, start)
         best: dict[tuple[int, int], int] = {origin: party.time}
         pred: dict[tuple[int, int], tuple[tuple[int, int], int, str]] = {}
-        heap = [(party.time, 0, party.place, start)]
+        heap: list[tuple[float, int, int, int, int]] = [(0.0, 0, party.time, party.place, start)]
         counter = 0
-        found: tuple[int, int] | None = None
-        safe: tuple[int, int] | None = None
+        end: tuple[int, int] | None = None
         while heap:
-            a, _, p, c = heapq.heappop(heap)
+            _, _, a, p, c = heapq.heappop(heap)
             if best.get((p, c)) != a:
                 continue
-            if p in party.destinations:
-                found = (p, c)
+            if (p in party.destinations) if ahead is not None else not index.danger[p]:
+                end = (p, c)
                 break
-            if safe is None and not index.danger[p]:
-                safe = (p, c)
             for li in index.out[p]:
-                for mode, arrive, nc in self._moves(party, index.links[li], c, a, booked):
-                    state = (index.links[li].dst, nc)
+                link = index.links[li]
+                rest = 0.0 if ahead is None else ahead[link.dst]
+                if rest == math.inf:
+                    continue
+                for mode, arrive, nc in self._moves(party, link, c, a, booked):
+                    state = (link.dst, nc)
                     if arrive < best.get(state, math.inf):
                         best[state] = arrive
                         pred[state] = ((p, c), li, mode)
                         counter += 1
-                        heapq.heappush(heap, (arrive, counter, state[0], nc))
-        end = found or safe
+                        heapq.heappush(heap, (arrive + rest, counter, arrive, link.dst, nc))
         if end is None or end == origin:
             return None
         hops: list[Hop] = []
@@ -805,7 +830,29 @@ class _Dispatcher:
             hops.append((li, mode))
             state = before
         hops.reverse()
-        return hops, found is not None
+        return hops
+
+    def _time_to(self, destinations: frozenset[int]) -> list[float]:
+        """Least time from each place to one of `destinations`: durations and processing
+        times alone, with no waiting (infinite where none leads there)."""
+        if destinations not in self.ahead:
+            index = self.index
+            ahead = [math.inf] * len(index.place_ids)
+            heap = [(0.0, d) for d in sorted(destinations)]
+            for d in destinations:
+                ahead[d] = 0.0
+            while heap:
+                t, p = heapq.heappop(heap)
+                if t != ahead[p]:
+                    continue
+                for li in index.into[p]:
+                    link = index.links[li]
+                    took = link.arrives - link.departs if link.departs_at else link.duration
+                    if t + took < ahead[link.src]:
+                        ahead[link.src] = t + took
+                        heapq.heappush(heap, (t + took, link.src))
+            self.ahead[destinations] = ahead
+        return self.ahead[destinations]
 
     def _moves(
         self, party: _Party, link: _Link, c: int, a: int, booked: bool
