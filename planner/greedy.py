@@ -219,6 +219,10 @@ class _Index:
                 self._add_road(road, road.to, road.from_)
         self._add_crossings()
         self._add_services()
+        self.throttled = [lk for lk in self.links if lk.throughput is not None]
+        """Crossings with a throughput."""
+        self.services = [lk for lk in self.links if lk.kind in ("flight", "sailing")]
+        """Flights and sailings that may be taken."""
         self._reach: dict[tuple[int, int], frozenset[int]] = {}
         self.earliest = [self._kind_earliest(k) for k in range(len(scenario.fleet))]
         """Per fleet kind and place: the earliest second a vehicle of the kind can be there."""
@@ -757,10 +761,12 @@ class _Dispatcher:
         they reach a destination, or None when no way is left (or it is already out of
         danger with no destination in reach)."""
         start = _START if party.carrier is None else _OWN if party.carrier == OWN else _OFF
+        # Until some crossing hour or service has less room left than the largest group,
+        # size matters only through what fits at all: parties that fit alike share a way.
+        size = self._fits_alike(party) if self.book.version == 0 else (party.people, party.seats)
         key = (
             party.profile,
-            party.seats,
-            party.people,
+            size,
             party.own_ok,
             party.destinations,
             party.excluded,
@@ -773,6 +779,16 @@ class _Dispatcher:
             self.route_cache[key] = self._search(party, start)
         found = self.route_cache[key]
         return None if found is None else (list(found[0]), found[1])
+
+    def _fits_alike(self, party: _Party) -> tuple[bool, ...]:
+        """Which fleet kinds, crossing throughputs and services have room for the party at
+        all."""
+        index = self.index
+        return (
+            *(seats >= party.seats for seats in index.kind_seats),
+            *(party.people <= link.throughput for link in index.throttled),
+            *(party.seats <= link.seats for link in index.services),
+        )
 
     def _search(
         self, party: _Party, start: int, booked: bool = True

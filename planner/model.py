@@ -1155,9 +1155,16 @@ class EvacuationModel:
                 else:
                     self.model.add(expr >= math.ceil(limit - 1e-6))
             given = None if start is None else start.objective.get(name)
+            if solution is not None:
+                # the incumbent of the earlier stages, valued for this one
+                known = all(id(v) in solution for _, v in terms)
+                given = (
+                    self._to_hours(name, sum(c * solution[id(v)] for c, v in terms) + const)
+                    if known
+                    else None
+                )
             if (
-                solution is None
-                and given is not None
+                given is not None
                 and name in static
                 and abs(float(given) - static[name]) < 1e-6
             ):
@@ -1171,7 +1178,7 @@ class EvacuationModel:
                 self.model.maximize(expr)
             else:
                 self.model.minimize(expr)
-            share = 1.0 if stage == len(order) - 1 else 0.5
+            share = 1.0 if stage == len(order) - 1 else 0.7
             stage_deadline = time.monotonic() + (deadline - time.monotonic()) * share
             first_bound: float | None = None
             while True:
