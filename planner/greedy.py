@@ -219,11 +219,12 @@ class _Index:
                 self._add_road(road, road.to, road.from_)
         self._add_crossings()
         self._add_services()
-        self.throttled = [lk for lk in self.links if lk.throughput is not None]
-        """Crossings with a throughput."""
+        self.throughputs = [lk.throughput for lk in self.links if lk.throughput is not None]
+        """The throughput of each crossing that has one."""
         self.services = [lk for lk in self.links if lk.kind in ("flight", "sailing")]
         """Flights and sailings that may be taken."""
         self._reach: dict[tuple[int, int], frozenset[int]] = {}
+        self._there: dict[tuple[int, int], int | None] = {}
         self.earliest = [self._kind_earliest(k) for k in range(len(scenario.fleet))]
         """Per fleet kind and place: the earliest second a vehicle of the kind can be there."""
 
@@ -351,11 +352,24 @@ class _Index:
     def road_depart(self, link: _Link, earliest: int) -> int | None:
         """The first grid departure at or after `earliest` on a road or crossing, ignoring
         throughput; None when there is none before the horizon."""
-        k = self.up(earliest)
+        k = -(-earliest // self.step) if earliest > 0 else 0
         if k > self.last:
             return None
         ok = link.next_ok[k]
         return None if ok < 0 else ok * self.step
+
+    def fleet_there(self, link: _Link, seats: int) -> int | None:
+        """The earliest a fleet vehicle with `seats` free that may drive this road can be at
+        its start; None when none can."""
+        key = (link.index, seats)
+        if key not in self._there:
+            times = [
+                e
+                for k in link.kinds
+                if self.kind_seats[k] >= seats and (e := self.earliest[k][link.src]) is not None
+            ]
+            self._there[key] = min(times) if times else None
+        return self._there[key]
 
     def drivable(self, kind: int, link: _Link) -> bool:
         """May a vehicle of this kind drive this link (a road or a vehicle crossing within
@@ -786,7 +800,7 @@ class _Dispatcher:
         index = self.index
         return (
             *(seats >= party.seats for seats in index.kind_seats),
-            *(party.people <= link.throughput for link in index.throttled),
+            *(party.people <= throughput for throughput in index.throughputs),
             *(party.seats <= link.seats for link in index.services),
         )
 
@@ -884,15 +898,10 @@ class _Dispatcher:
                 depart = index.road_depart(link, a)
                 if depart is not None:
                     yield "own", depart + link.duration, _OWN
-            there = [
-                e
-                for k in link.kinds
-                if index.kind_seats[k] >= party.seats
-                and (e := index.earliest[k][link.src]) is not None
-            ]
-            if there:
+            there = index.fleet_there(link, party.seats)
+            if there is not None:
                 base = a if c in (_START, _FLEET) else a + transfer
-                depart = index.road_depart(link, max(base, min(there)))
+                depart = index.road_depart(link, max(base, there))
                 if depart is not None:
                     yield "fleet", depart + link.duration, _FLEET
             return
