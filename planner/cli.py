@@ -190,12 +190,8 @@ def validate(
             out.print(f"  {g.id} ({g.people}): {reason}", markup=False)
 
 
-@app.command()
-def check(
-    scenario_path: Annotated[str, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
-    plan_path: Annotated[str, typer.Argument(metavar="PLAN_JSON", help="plan.json to check.")],
-) -> None:
-    """Check a plan against the scenario's rules, listing every broken rule."""
+def _read_checked(scenario_path: str, plan_path: str) -> tuple[object, dict, list]:
+    """Read a scenario and a plan, and check the plan: (scenario, plan data, violations)."""
     from planner.check import check_plan, read_plan
     from planner.read import read_scenario
 
@@ -204,7 +200,16 @@ def check(
         data = read_plan(plan_path)
     except InputError as e:
         raise _fail_input(e) from None
-    violations = check_plan(scenario, data)
+    return scenario, data, check_plan(scenario, data)
+
+
+@app.command()
+def check(
+    scenario_path: Annotated[str, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    plan_path: Annotated[str, typer.Argument(metavar="PLAN_JSON", help="plan.json to check.")],
+) -> None:
+    """Check a plan against the scenario's rules, listing every broken rule."""
+    _, _, violations = _read_checked(scenario_path, plan_path)
     if not violations:
         out.print(f"{plan_path}: the plan keeps every rule.", markup=False)
         return
@@ -225,16 +230,11 @@ def report(
     ] = False,
 ) -> None:
     """Write itineraries, run sheets, manifests, calendars and the report for a plan."""
-    from planner.check import check_plan, read_plan
     from planner.outputs import write_outputs
-    from planner.read import read_scenario
+    from planner.scenario import Scenario
 
-    try:
-        scenario = read_scenario(scenario_path)
-        data = read_plan(plan_path)
-    except InputError as e:
-        raise _fail_input(e) from None
-    violations = check_plan(scenario, data)
+    scenario, data, violations = _read_checked(scenario_path, plan_path)
+    assert isinstance(scenario, Scenario)
     if violations:
         for v in violations:
             err.print(str(v), markup=False)
