@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 
 OWN = -1
 """Carrier index of a group's own vehicle."""
+MAX_MODEL = 1_500_000
+"""Estimated arcs above which the CP-SAT model is not built at all (see `solve`)."""
 LARGE_MODEL = 60_000
 """Variables above which presolve is skipped (see `_solve_once`)."""
 POOL = -2
@@ -306,8 +308,13 @@ class EvacuationModel:
         self.model = cp_model.CpModel()
         self.varcs: list[list[_VArc]] = []
         self.carcs: list[list[_Arc]] = []
-        self.vehicle_earliest: list[dict[int, int]] = []
-        self._build()
+        self.vehicle_earliest = [self._vehicle_reach(vi) for vi in range(len(self.vehicles))]
+        departures = sum(len(lk.departs) for lk in self.links)
+        self.size_estimate = (len(self.classes) + len(self.vehicles)) * departures
+        self.too_large = self.size_estimate > MAX_MODEL
+        self.build_seconds = 0.0
+        if not self.too_large:
+            self._build()
 
     # ---- sizes and units
 
@@ -371,8 +378,7 @@ class EvacuationModel:
     def _build_vehicle_flows(self) -> None:
         last = self.grid.last
         for vi, vehicle in enumerate(self.vehicles):
-            earliest = self._vehicle_reach(vi)
-            self.vehicle_earliest.append(earliest)
+            earliest = self.vehicle_earliest[vi]
             arcs: list[_VArc] = []
             start = self.places[vehicle.at]
             t0 = earliest[start]
@@ -1563,10 +1569,18 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     if dispatch is not None:
         start = dispatch(scenario, seed=params.seed)
     model = EvacuationModel(scenario)
-    plan = model.solve(params, deadline=deadline, start=start)
-    if start is not None and better(scenario, start, plan):
+    if model.too_large and start is not None:
+        log.warning(
+            "the CP-SAT model would have about %d arcs: the dispatcher's plan is returned",
+            model.size_estimate,
+        )
+        plan = start
+    else:
+        plan = model.solve(params, deadline=deadline, start=start)
+    if start is not None and (plan is start or better(scenario, start, plan)):
         bound, proven = model._combine_bounds(start.objective, {}, {}, True)
-        stats = dict(start.stats, method="greedy, not improved by cp-sat", bounds_from="static")
+        how = "too large for cp-sat" if model.too_large else "not improved by cp-sat"
+        stats = dict(start.stats, method=f"greedy, {how}", bounds_from="static")
         plan = Plan(
             scenario=start.scenario,
             status="optimal" if proven else "feasible",

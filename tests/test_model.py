@@ -135,3 +135,17 @@ def test_same_seed_same_plan() -> None:
     for d in (first, second):
         d["solver"].pop("seconds")
     assert first == second
+
+
+def test_too_large_for_cp_sat_returns_the_dispatchers_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.model as model
+
+    monkeypatch.setattr(model, "MAX_MODEL", 0)
+    scenario = read_scenario(DATA / "shuttle.yaml")
+    plan = solve(scenario, SolveParameters(time_limit=10))
+    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
+    assert check_plan(scenario, data) == []
+    assert plan.stats["method"] == "greedy, too large for cp-sat"
+    assert data["objective"]["evacuated"] == 12
+    # the bound that holds for any plan: every family could reach b after 1 h
+    assert data["bound"]["exposure"] == pytest.approx(12.0)
