@@ -88,6 +88,27 @@ def print_summary(plan: object, scenario: object, seconds: float, path: Path) ->
                 out.print(f"  {g.id} ({g.people}): {g.status}, {g.reason}", markup=False)
 
 
+class _progress_line:
+    """A live line on standard error while the solver runs: elapsed time, the stage, and
+    the best value found so far."""
+
+    def __init__(self, started: float) -> None:
+        from rich.live import Live
+        from rich.text import Text
+
+        self.started = started
+        self.text = Text
+        self.live = Live(Text("planning..."), console=err, transient=True, refresh_per_second=4)
+        self.live.start()
+
+    def report(self, stage: str, seconds: float, value: float, bound: float) -> None:
+        elapsed = time.monotonic() - self.started
+        self.live.update(self.text(f"{elapsed:6.1f} s  {stage}: best so far {value:,.2f}"))
+
+    def stop(self) -> None:
+        self.live.stop()
+
+
 @app.command()
 def plan(
     scenario_path: Annotated[str, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
@@ -138,15 +159,25 @@ def plan(
     # keep some of the time for writing plan.json and the outputs
     spent = time.monotonic() - started
     # writing the outputs (the PDF most of all) and the solver's own overshoot need room
-    reserve = min(12.0, 0.2 * time_limit) if outputs else min(2.0, 0.05 * time_limit)
+    reserve = min(15.0, 0.25 * time_limit) if outputs else min(2.0, 0.05 * time_limit)
     budget = max(0.1, time_limit - spent - reserve)
-    params = SolveParameters(time_limit=budget, workers=workers, seed=seed)
-    if method == "greedy":
-        from planner.greedy import dispatch
+    live = _progress_line(started) if err.is_terminal and not verbose else None
+    params = SolveParameters(
+        time_limit=budget,
+        workers=workers,
+        seed=seed,
+        progress=live.report if live is not None else None,
+    )
+    try:
+        if method == "greedy":
+            from planner.greedy import dispatch
 
-        result = dispatch(scenario, seed=seed)
-    else:
-        result = solve(scenario, params)
+            result = dispatch(scenario, seed=seed)
+        else:
+            result = solve(scenario, params)
+    finally:
+        if live is not None:
+            live.stop()
     path = write_plan(result, scenario, Path(output) / "plan.json")
     if outputs:
         from planner.outputs import write_outputs
@@ -158,7 +189,7 @@ def plan(
             plan_to_dict(result, scenario),
             Path(output),
             redact=redact,
-            printable=left > 6.0,
+            printable=left > 5.0,
         )
     print_summary(result, scenario, time.monotonic() - started, path)
 

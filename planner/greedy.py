@@ -92,6 +92,10 @@ REPOSITION_SLACK = 3600
 """Seconds later than the soonest pick-up a vehicle may arrive to fill more seats."""
 MAX_REROUTES = 8
 """Fresh searches for a way after a booking failed, before a group gives up."""
+RESERVE_TRIALS = 8
+"""Dispatches tried with a vehicle kept back for a group ready later, beyond the first."""
+RESERVE_CHOICES = 3
+"""Vehicles tried for each group a vehicle is kept back for."""
 
 # How a group reached a place, for the search of its way.
 _START, _OFF, _FOOT, _OWN, _SERVICE, _FLEET = range(6)
@@ -129,8 +133,7 @@ def dispatch(scenario: Scenario, seed: int = 0) -> Plan:
     (3, 'bus-1')
     """
     started = time.perf_counter()
-    dispatcher = _Dispatcher(scenario, seed)
-    dispatcher.run()
+    dispatcher = _keep_back(scenario, seed)
     plan = dispatcher.plan(time.perf_counter() - started)
     log.info(
         "dispatch: %s people evacuated of %s in %.2f s",
@@ -139,6 +142,39 @@ def dispatch(scenario: Scenario, seed: int = 0) -> Plan:
         plan.stats["seconds"],
     )
     return plan
+
+
+def _keep_back(scenario: Scenario, seed: int) -> _Dispatcher:
+    """Dispatch, then try keeping a vehicle back for the group that waited longest after
+    it was ready (a later one needing a vehicle that had all gone with the first wave);
+    keep each change that gives a better plan in the scenario's objective order.
+
+    At most RESERVE_TRIALS more dispatches, RESERVE_CHOICES vehicles for each group: the
+    ones whose trips before it is ready carried fewest people (their absence costs the
+    others least)."""
+    index = _Index(scenario)
+    best = _Dispatcher(scenario, seed, index)
+    best.run()
+    score = best.score()
+    tried: set[int] = set()
+    trials = 0
+    while trials < RESERVE_TRIALS:
+        found = best.waited_longest(tried)
+        if found is None:
+            break
+        party, choices = found
+        tried.add(party)
+        for van in choices[:RESERVE_CHOICES]:
+            if trials >= RESERVE_TRIALS:
+                break
+            trials += 1
+            trial = _Dispatcher(scenario, seed, index, {**best.reserve, van: party})
+            trial.run()
+            trial_score = trial.score()
+            if trial_score < score:
+                best, score = trial, trial_score
+                break
+    return best
 
 
 # --- the scenario on indices ------------------------------------------------------------
@@ -454,6 +490,8 @@ class _Party:
     time: int
     """Arrival at `place`; its ready time before the first leg."""
     own_ok: bool
+    ready: int = 0
+    """When it is ready at its `at` (seconds, rounded up)."""
     carrier: str | None = None
     """Carrier of the last leg; None before the first."""
     moves: list[_Move] = field(default_factory=list)
@@ -676,9 +714,19 @@ class _Bookings:
 class _Dispatcher:
     """Moves every group, step by step on the grid, and writes the plan."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        index: _Index | None = None,
+        reserve: dict[int, int] | None = None,
+    ) -> None:
         self.s = scenario
-        self.index = _Index(scenario)
+        self.index = index if index is not None else _Index(scenario)
+        self.reserve = dict(reserve or {})
+        """Vehicles kept back: vehicle index -> index of the party it waits for."""
+        self.kept_for = set(self.reserve.values())
+        """Parties a vehicle is kept back for: no other vehicle counts them as waiting."""
         self.book = _Bookings(self.index)
         self.graph: nx.MultiDiGraph | None = None
         self.route_cache: dict[tuple[Any, ...], tuple[list[Hop], bool] | None] = {}
@@ -710,6 +758,7 @@ class _Dispatcher:
         self.profiles: dict[tuple[Any, ...], int] = {}
         self.accepted: list[frozenset[int]] = []
         self.parties = self._make_parties(seed)
+        self.party_of = {p.group.id: p.index for p in self.parties}
         kind_of = {k: i for i, k in enumerate(index.kind_ids)}
         self.vans = [
             _Van(
@@ -762,6 +811,7 @@ class _Dispatcher:
                     place=index.place_of[g.at],
                     time=ready,
                     own_ok=g.own_vehicle,
+                    ready=ready,
                     avail=ready,
                 )
             )
@@ -971,7 +1021,11 @@ class _Dispatcher:
             self.drive_cache.clear()
             for place in list(self.dirty):
                 self._tidy(place)
-            idle = [v for v in self.vans if v.free <= now]
+            idle = [
+                v
+                for v in self.vans
+                if v.free <= now and not (v.index in self.reserve and self._keep(v, now))
+            ]
             self.idle_at = {v.place for v in idle}
             left = [v for v in idle if not self._load(v, now)]
             if left:
@@ -979,6 +1033,100 @@ class _Dispatcher:
         for party in self.parties:
             if not party.done:
                 self._give_up(party)
+
+    # --- vehicles kept back -------------------------------------------------------------
+
+    def _keep(self, van: _Van, now: int) -> bool:
+        """A free vehicle kept back for a party: it drives empty to the party's place and
+        waits there, then takes it (and whoever goes the same way) as soon as it is ready.
+        True while it is kept back or has just left; False once released."""
+        party = self.parties[self.reserve[van.index]]
+        home = self.index.place_of[party.group.at]
+        if party.waiting and party.place == home:
+            if van.place != home:
+                best, pred = self._drive_search(van, now)
+                if home in best:
+                    self._drive_empty(van, home, pred)
+                    return True
+            elif party.avail > now:
+                return True
+            elif self._load(van, now, party):
+                self._release(van)
+                return True
+        self._release(van)
+        return False
+
+    def _release(self, van: _Van) -> None:
+        """The vehicle is no longer kept back: its party counts as waiting for all."""
+        party = self.parties[self.reserve.pop(van.index)]
+        self.kept_for.discard(party.index)
+        self.queue_version[party.place] += 1
+
+    def score(self) -> tuple[float, ...]:
+        """The plan's objectives in the scenario's order, as a key to minimise."""
+        journeys = {p.group.id: tuple(self._leg(m) for m in p.moves) for p in self.parties}
+        values = evaluate_objectives(self.s, journeys)
+        key = []
+        for name in self.s.objective:
+            value = values.get(name)
+            if value is None:
+                key.append(math.inf)
+            else:
+                key.append(-float(value) if name == "evacuated" else float(value))
+        return tuple(key)
+
+    def waited_longest(self, tried: set[int]) -> tuple[int, list[int]] | None:
+        """The party ready after the start that waited longest for a fleet vehicle at its
+        place once a fitting one could have been there (hours times people times priority
+        weight), with the vehicles that might be kept back for it: those whose trips before
+        it was ready carried fewest seats first, one of each kind and load. None when no
+        party outside `tried` waited."""
+        index = self.index
+        best: tuple[tuple[float, int, int], _Party, _Link] | None = None
+        for party in self.parties:
+            if party.index in tried or party.index in self.kept_for or party.ready <= 0:
+                continue
+            if party.moves:
+                first = party.moves[0]
+                if index.links[first.link].kind != "road" or first.carrier in (OWN, FOOT):
+                    continue
+                li, taken = first.link, first.depart
+            elif party.waiting and party.route and party.place == index.place_of[party.group.at]:
+                li, taken = party.route[0][0], index.horizon
+            else:
+                continue
+            link = index.links[li]
+            there = index.fleet_there(link, party.seats)
+            soonest = None if there is None else index.road_depart(link, max(party.ready, there))
+            if soonest is None or taken <= soonest:
+                continue
+            cost = self.s.weight(party.group) * party.people * (taken - soonest)
+            key = (-cost, party.rank, party.order)
+            if best is None or key < best[0]:
+                best = (key, party, link)
+        if best is None:
+            return None
+        _, party, link = best
+        carried: list[tuple[int, float, int, int]] = []
+        seen: set[tuple[int, int]] = set()
+        for van in self.vans:
+            if (
+                van.index in self.reserve
+                or van.seats < party.seats
+                or van.kind not in link.kinds
+                or index.earliest[van.kind][link.src] is None
+            ):
+                continue
+            aboard = {g for m in van.moves if m.depart < party.ready for g in m.groups}
+            groups = [self.parties[self.party_of[g]] for g in aboard]
+            seats = sum(p.seats for p in groups)
+            if (van.kind, seats) in seen:
+                continue
+            seen.add((van.kind, seats))
+            weighted = sum(self.s.weight(p.group) * p.people for p in groups)
+            carried.append((seats, weighted, van.seats, van.index))
+        carried.sort()
+        return party.index, [c[3] for c in carried]
 
     # --- moving a group on its own ------------------------------------------------------
 
@@ -1183,7 +1331,9 @@ class _Dispatcher:
         if cached is not None and cached[0] == self.queue_version[place]:
             return cached[1], cached[2]
         parties = [
-            p for p in itertools.chain(self._queue(place), self._pending(place)) if kind in p.kinds
+            p
+            for p in itertools.chain(self._queue(place), self._pending(place))
+            if kind in p.kinds and p.index not in self.kept_for
         ]
         parties.sort(key=_Party.key)
         sums = list(itertools.accumulate(p.seats for p in parties))
@@ -1223,11 +1373,14 @@ class _Dispatcher:
 
     # --- vehicle trips ----------------------------------------------------------------
 
-    def _load(self, van: _Van, now: int) -> bool:
+    def _load(self, van: _Van, now: int, kept_for: _Party | None = None) -> bool:
         """Fill a free vehicle at its place and send it off; True when it left or holds
-        its first passengers to fill up, False when there is nobody for it."""
+        its first passengers to fill up, False when there is nobody for it. A vehicle kept
+        back for a party takes that party first and leaves at once."""
         leads = []
-        for party in self._queue(van.place):
+        if kept_for is not None:
+            leads = [kept_for] if self._servable(van, kept_for) else []
+        for party in self._queue(van.place) if kept_for is None else ():
             if party.avail <= now and self._servable(van, party):
                 leads.append(party)
                 if len(leads) == 4:
@@ -1239,7 +1392,7 @@ class _Dispatcher:
             if run is None:
                 continue
             self._fill(van, run, 0, now)
-            if self._hold(van, run, now):
+            if kept_for is None and self._hold(van, run, now):
                 return True
             self._pick_up_on_the_way(van, run, now)
             for _ in range(MAX_STOPS):
@@ -1607,7 +1760,8 @@ class _Dispatcher:
             return
         supply = [0] * len(self.index.place_ids)
         for van in self.vans:
-            supply[van.place] += van.seats
+            if van.index not in self.reserve:
+                supply[van.place] += van.seats
         for van in vans:
             best, pred = self._drive_search(van, now)
             options = []

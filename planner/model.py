@@ -1111,7 +1111,9 @@ class EvacuationModel:
                     heapq.heappush(heap, (reach_at, nxt))
         return safe, dest
 
-    def _solve_once(self, params: SolveParameters, budget: float) -> tuple[Any, Any]:
+    def _solve_once(
+        self, params: SolveParameters, budget: float, stage: str = ""
+    ) -> tuple[Any, Any]:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.05, budget)
         solver.parameters.num_workers = max(1, params.workers)
@@ -1121,7 +1123,10 @@ class EvacuationModel:
             # presolve of a large model can use the whole time limit and return nothing,
             # even with a complete hint; the search itself starts from the hint at once
             solver.parameters.cp_model_presolve = False
-        return solver, solver.solve(self.model)
+        callback = None
+        if params.progress is not None:
+            callback = _Progress(params.progress, stage, self._to_hours)
+        return solver, solver.solve(self.model, callback)
 
     def solve(
         self,
@@ -1188,7 +1193,9 @@ class EvacuationModel:
             stage_deadline = time.monotonic() + (deadline - time.monotonic()) * share
             first_bound: float | None = None
             while True:
-                solver, status = self._solve_once(params, stage_deadline - time.monotonic())
+                solver, status = self._solve_once(
+                    params, stage_deadline - time.monotonic(), name
+                )
                 if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                     break
                 if first_bound is None:
@@ -1263,7 +1270,7 @@ class EvacuationModel:
             for va in arcs
             if va.link is not None
         ]
-        remaining = deadline - time.monotonic()
+        remaining = min(deadline - time.monotonic(), max(1.0, 0.2 * params.time_limit))
         if not terms or remaining < 0.2:
             return None
         self.model.minimize(_weighted(terms))
@@ -1523,6 +1530,29 @@ class EvacuationModel:
         return (
             "the seats, crossing throughput and place capacity were all needed for groups "
             "that count more in the objectives"
+        )
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Reports each better solution of a stage: (stage, seconds, value, bound)."""
+
+    def __init__(
+        self,
+        report: Callable[[str, float, float, float], None],
+        stage: str,
+        to_hours: Callable[[str, float], float],
+    ) -> None:
+        super().__init__()
+        self.report = report
+        self.stage = stage
+        self.to_hours = to_hours
+
+    def on_solution_callback(self) -> None:
+        self.report(
+            self.stage,
+            self.wall_time,
+            self.to_hours(self.stage, self.objective_value),
+            self.to_hours(self.stage, self.best_objective_bound),
         )
 
 
