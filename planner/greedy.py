@@ -168,7 +168,7 @@ def _keep_back(scenario: Scenario, seed: int) -> _Dispatcher:
             if trials >= RESERVE_TRIALS:
                 break
             trials += 1
-            trial = _Dispatcher(scenario, seed, index, {**best.reserve, van: party})
+            trial = _Dispatcher(scenario, seed, index, {**best.reserved, van: party})
             trial.run()
             trial_score = trial.score()
             if trial_score < score:
@@ -723,8 +723,10 @@ class _Dispatcher:
     ) -> None:
         self.s = scenario
         self.index = index if index is not None else _Index(scenario)
-        self.reserve = dict(reserve or {})
+        self.reserved = dict(reserve or {})
         """Vehicles kept back: vehicle index -> index of the party it waits for."""
+        self.reserve = dict(self.reserved)
+        """Vehicles still kept back."""
         self.kept_for = set(self.reserve.values())
         """Parties a vehicle is kept back for: no other vehicle counts them as waiting."""
         self.book = _Bookings(self.index)
@@ -1082,9 +1084,10 @@ class _Dispatcher:
         it was ready carried fewest seats first, one of each kind and load. None when no
         party outside `tried` waited."""
         index = self.index
+        kept = set(self.reserved.values())
         best: tuple[tuple[float, int, int], _Party, _Link] | None = None
         for party in self.parties:
-            if party.index in tried or party.index in self.kept_for or party.ready <= 0:
+            if party.index in tried or party.index in kept or party.ready <= 0:
                 continue
             if party.moves:
                 first = party.moves[0]
@@ -1111,7 +1114,7 @@ class _Dispatcher:
         seen: set[tuple[int, int]] = set()
         for van in self.vans:
             if (
-                van.index in self.reserve
+                van.index in self.reserved
                 or van.seats < party.seats
                 or van.kind not in link.kinds
                 or index.earliest[van.kind][link.src] is None
