@@ -29,6 +29,19 @@ sailings keep their timetable.
   vehicle with nobody to take drives empty toward the groups no other vehicle is coming
   for: the most urgent first, and among the places it reaches about as soon, the one where
   it fills most seats.
+- **Right-sizing.** The plan is also made a second way, and the better one kept: a vehicle
+  that would leave not full leaves its load to smaller free vehicles at its place that can
+  carry it between them, and a place where few seats wait gets the smallest vehicle that
+  takes them all (a car for a couple, the minibus for a family of six).
+- **Keeping a vehicle back.** A family ready later may need a vehicle of a kind that all
+  left with the first wave. From the plan made, the family ready after the start that
+  waited longest for a vehicle (people times priority weight times hours) gets one kept
+  back for it: the vehicle drives empty to its place, waits, and leaves with it as soon as
+  it is ready, while the rest of the fleet takes the others. The vehicles tried first are
+  those whose earlier trips carried fewest seats; when keeping one back leaves another
+  later family waiting, one is kept back for that family too. Each change is kept only
+  when the whole plan is better in the scenario's objective order, so the look-ahead
+  never makes a plan worse, and a few more dispatches are all it costs.
 - **Everything else** needs no fleet vehicle and is booked as soon as the group gets there:
   walking through a crossing (where vehicles may not cross, or the vehicle may not enter the
   next country), driving one's own car, boarding the first flight or sailing with seats
@@ -92,10 +105,12 @@ REPOSITION_SLACK = 3600
 """Seconds later than the soonest pick-up a vehicle may arrive to fill more seats."""
 MAX_REROUTES = 8
 """Fresh searches for a way after a booking failed, before a group gives up."""
-RESERVE_TRIALS = 8
+RESERVE_TRIALS = 10
 """Dispatches tried with a vehicle kept back for a group ready later, beyond the first."""
 RESERVE_CHOICES = 3
 """Vehicles tried for each group a vehicle is kept back for."""
+RESERVE_DEPTH = 2
+"""Groups a vehicle is kept back for together in one trial, at most."""
 
 # How a group reached a place, for the search of its way.
 _START, _OFF, _FOOT, _OWN, _SERVICE, _FLEET = range(6)
@@ -145,17 +160,25 @@ def dispatch(scenario: Scenario, seed: int = 0) -> Plan:
 
 
 def _keep_back(scenario: Scenario, seed: int) -> _Dispatcher:
-    """Dispatch, then try keeping a vehicle back for the group that waited longest after
-    it was ready (a later one needing a vehicle that had all gone with the first wave);
-    keep each change that gives a better plan in the scenario's objective order.
+    """Dispatch as it comes and with vehicles right-sized (see `_Dispatcher.fit`); from
+    the better, try keeping a vehicle back for the group ready after the start that
+    waited longest (a later family needing a vehicle that had all gone with the first
+    wave), and keep each change that gives a better plan in the scenario's objective order.
 
-    At most RESERVE_TRIALS more dispatches, RESERVE_CHOICES vehicles for each group: the
-    ones whose trips before it is ready carried fewest people (their absence costs the
-    others least)."""
+    At most RESERVE_TRIALS more dispatches, RESERVE_CHOICES vehicles for each group: first
+    those whose trips before it was ready carried fewest seats (their absence costs the
+    others least). A vehicle kept back may leave another later group waiting: then a
+    vehicle is kept back for that one too, and the two are judged together."""
     index = _Index(scenario)
-    best = _Dispatcher(scenario, seed, index)
-    best.run()
-    score = best.score()
+    best: _Dispatcher | None = None
+    score: tuple[float, ...] = ()
+    for fit in (False, True):
+        trial = _Dispatcher(scenario, seed, index, fit=fit)
+        trial.run()
+        trial_score = trial.score()
+        if best is None or trial_score < score:
+            best, score = trial, trial_score
+    assert best is not None
     tried: set[int] = set()
     trials = 0
     while trials < RESERVE_TRIALS:
@@ -165,16 +188,38 @@ def _keep_back(scenario: Scenario, seed: int) -> _Dispatcher:
         party, choices = found
         tried.add(party)
         for van in choices[:RESERVE_CHOICES]:
+            better = _try_keeping(
+                best, {**best.reserved, van: party}, score, RESERVE_TRIALS - trials
+            )
+            trials += better[2]
+            if better[0] is not None:
+                best, score = better[0], better[1]
+                break
             if trials >= RESERVE_TRIALS:
                 break
-            trials += 1
-            trial = _Dispatcher(scenario, seed, index, {**best.reserved, van: party})
-            trial.run()
-            trial_score = trial.score()
-            if trial_score < score:
-                best, score = trial, trial_score
-                break
     return best
+
+
+def _try_keeping(
+    best: _Dispatcher, reserve: dict[int, int], score: tuple[float, ...], budget: int
+) -> tuple[_Dispatcher | None, tuple[float, ...], int]:
+    """Dispatch with `reserve`, and when that is no better than `score`, with a vehicle
+    kept back as well for the later group that then waited longest (up to RESERVE_DEPTH
+    groups). Returns the first better dispatch (or None), its score, and the dispatches
+    made (at most `budget`)."""
+    made = 0
+    for _ in range(min(RESERVE_DEPTH, budget)):
+        made += 1
+        trial = _Dispatcher(best.s, best.seed, best.index, reserve, best.fit)
+        trial.run()
+        trial_score = trial.score()
+        if trial_score < score:
+            return trial, trial_score, made
+        deeper = trial.waited_longest(set())
+        if deeper is None or not deeper[1]:
+            break
+        reserve = {**reserve, deeper[1][0]: deeper[0]}
+    return None, score, made
 
 
 # --- the scenario on indices ------------------------------------------------------------
@@ -720,11 +765,16 @@ class _Dispatcher:
         seed: int,
         index: _Index | None = None,
         reserve: dict[int, int] | None = None,
+        fit: bool = False,
     ) -> None:
         self.s = scenario
+        self.seed = seed
         self.index = index if index is not None else _Index(scenario)
         self.reserved = dict(reserve or {})
         """Vehicles kept back: vehicle index -> index of the party it waits for."""
+        self.fit = fit
+        """Right-size vehicles: a vehicle leaves a load smaller ones here can carry to them,
+        and a place waiting for few seats gets the smallest vehicle that takes them all."""
         self.reserve = dict(self.reserved)
         """Vehicles still kept back."""
         self.kept_for = set(self.reserve.values())
@@ -1023,14 +1073,16 @@ class _Dispatcher:
             self.drive_cache.clear()
             for place in list(self.dirty):
                 self._tidy(place)
-            idle = [
-                v
-                for v in self.vans
-                if v.free <= now and not (v.index in self.reserve and self._keep(v, now))
-            ]
+            # Vehicles kept back go first: one that is not (any more) joins the others.
+            idle = []
+            for van in self.vans:
+                if van.free <= now and not (van.index in self.reserve and self._keep(van, now)):
+                    idle.append(van)
             self.idle_at = {v.place for v in idle}
             left = [v for v in idle if not self._load(v, now)]
-            if left:
+            if left and self.fit:
+                self._reposition_to_fit(left, now)
+            elif left:
                 self._reposition(left, now)
         for party in self.parties:
             if not party.done:
@@ -1062,7 +1114,7 @@ class _Dispatcher:
         """The vehicle is no longer kept back: its party counts as waiting for all."""
         party = self.parties[self.reserve.pop(van.index)]
         self.kept_for.discard(party.index)
-        self.queue_version[party.place] += 1
+        self.queue_version[self.index.place_of[party.group.at]] += 1
 
     def score(self) -> tuple[float, ...]:
         """The plan's objectives in the scenario's order, as a key to minimise."""
@@ -1121,7 +1173,7 @@ class _Dispatcher:
             ):
                 continue
             aboard = {g for m in van.moves if m.depart < party.ready for g in m.groups}
-            groups = [self.parties[self.party_of[g]] for g in aboard]
+            groups = [self.parties[self.party_of[g]] for g in sorted(aboard)]
             seats = sum(p.seats for p in groups)
             if (van.kind, seats) in seen:
                 continue
@@ -1395,6 +1447,9 @@ class _Dispatcher:
             if run is None:
                 continue
             self._fill(van, run, 0, now)
+            if kept_for is None and self.fit and self._smaller_ones_take(van, run, now):
+                van.holding_since = None
+                return False
             if kept_for is None and self._hold(van, run, now):
                 return True
             self._pick_up_on_the_way(van, run, now)
@@ -1405,6 +1460,27 @@ class _Dispatcher:
             return True
         van.holding_since = None
         return False
+
+    def _smaller_ones_take(self, van: _Van, run: _Run, now: int) -> bool:
+        """Would the vehicle leave not full while smaller free vehicles here, not kept
+        back, could carry the whole load between them? Then it leaves the load to them and
+        stays free for those who need its seats."""
+        used = run.seats()
+        if used >= van.seats:
+            return False
+        link = self.index.links[run.hops[0]]
+        lead = run.rides[0].party
+        room = sum(
+            v.seats
+            for v in self.vans
+            if v.place == van.place
+            and v.free <= now
+            and v.seats < van.seats
+            and v.seats >= lead.seats
+            and v.kind in link.kinds
+            and v.index not in self.reserve
+        )
+        return room >= used
 
     def _lead_run(self, van: _Van, lead: _Party, now: int) -> _Run | None:
         """A trip for the most urgent waiting party on a fresh way; None when it cannot go
@@ -1787,6 +1863,74 @@ class _Dispatcher:
                 continue
             self._drive_empty(van, target, pred)
             supply[target] += van.seats
+
+    def _reposition_to_fit(self, vans: list[_Van], now: int) -> None:
+        """Like :meth:`_reposition`, but each place picks its vehicle: the most urgent
+        waiting party first, soonest served; among the vehicles that reach it within
+        REPOSITION_SLACK of the soonest, the smallest that takes every seat waiting there
+        (else the largest)."""
+        if not any(any(d) for d in self.demand):
+            return
+        supply = [0] * len(self.index.place_ids)
+        for van in self.vans:
+            if van.index not in self.reserve:
+                supply[van.place] += van.seats
+        searches = {van.index: self._drive_search(van, now) for van in vans}
+        free = {van.index: van for van in vans}
+
+        def option(van: _Van, q: int, eta: int) -> tuple[int, int, int, int, int] | None:
+            if not self.demand[q][van.kind]:
+                return None
+            covered = supply[q] - (van.seats if q == van.place else 0)
+            found = self._uncovered(van, q, covered)
+            if found is None:
+                return None
+            party, _ = found
+            urgency = party.rank if party.avail <= eta else party.rank + 3
+            when = max(party.avail, eta)
+            return (urgency, when, q, self._seats_by(van, q, covered, when), van.index)
+
+        options = {}
+        for van in vans:
+            for q, eta in searches[van.index][0].items():
+                found = option(van, q, eta)
+                if found is not None:
+                    options[van.index, q] = found
+        while options:
+            urgency, soonest, target = min(options.values())[:3]
+            near = [
+                o
+                for o in options.values()
+                if o[2] == target and o[0] == urgency and o[1] <= soonest + REPOSITION_SLACK
+            ]
+            fits = [o for o in near if self.vans[o[4]].seats >= o[3]]
+            if fits:
+                chosen = min(fits, key=lambda o: (self.vans[o[4]].seats, o[1], o[4]))
+            else:
+                chosen = min(near, key=lambda o: (-self.vans[o[4]].seats, o[1], o[4]))
+            van = free.pop(chosen[4])
+            options = {k: o for k, o in options.items() if k[0] != van.index}
+            if target != van.place:
+                self._drive_empty(van, target, searches[van.index][1])
+                supply[target] += van.seats
+            for other in free.values():
+                there = searches[other.index][0].get(target)
+                options.pop((other.index, target), None)
+                if there is not None:
+                    found = option(other, target, there)
+                    if found is not None:
+                        options[other.index, target] = found
+
+    def _seats_by(self, van: _Van, place: int, covered: int, when: int) -> int:
+        """Seats of the parties at `place` this vehicle could take beyond the seats already
+        coming there that are ready by `when`."""
+        sums, parties = self._summary(place, van.kind)
+        first = bisect.bisect_right(sums, covered)
+        return sum(
+            p.seats
+            for p in itertools.islice(parties, first, first + LOOKAHEAD_SCAN)
+            if p.avail <= when
+        )
 
     def _uncovered(self, van: _Van, place: int, covered: int) -> tuple[_Party, int] | None:
         """The first party at `place` this vehicle could take beyond the seats already

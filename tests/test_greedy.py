@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -275,6 +276,51 @@ groups:
         ("a", "post", ("A",)),
         ("post", "b", ("A", "P")),
     ]
+
+
+def test_a_vehicle_is_kept_back_for_a_family_ready_later() -> None:
+    # A bus of 6 seats and a car of 4, 2 h each way. Two families of 3 are ready at once,
+    # a family of 5 an hour later: only the bus can take it.
+    # First come, first served: the bus takes both families of 3 at 0 h (arrive 2 h:
+    # 6 * 2 = 12) and is back for the 5 at 4 h (arrive 6 h: 5 * 6 = 30): 42.
+    # Keeping the bus back: the car takes one family of 3 at 0 h (3 * 2 = 6), the bus the
+    # 5 at 1 h (5 * 3 = 15), the car comes back for the other 3 at 4 h (3 * 6 = 18): 39.
+    # Nothing does better: the 5 need the bus, which then cannot also take a family of 3
+    # (5 + 3 > 6); it leaves at 1 h at the soonest, or at 4 h after a first trip. Leaving
+    # at 1 h, the two families of 3 need the car twice (6 + 18, or the bus from 5 h);
+    # leaving at 4 h, 30 for the 5 and at least 12 for the others.
+    scenario = parse_scenario(
+        HEAD
+        + """
+roads: [{from: a, to: b, duration: 2h}]
+fleet:
+  - {id: bus, seats: 6, at: a}
+  - {id: car, seats: 4, at: a}
+groups:
+  - {id: A, count: 2, at: a, destination: b, size: 3}
+  - {id: L, at: a, destination: b, size: 5, ready: +1h}
+"""
+    )
+    plan, data = checked(scenario)
+    assert data["objective"]["evacuated"] == 11
+    assert data["objective"]["exposure"] == pytest.approx(39.0)
+    assert data["objective"]["arrival"] == pytest.approx(39.0)
+    (leg,) = plan.group("L").legs
+    assert leg.vehicle == "bus-1"
+    assert leg.depart - scenario.start == timedelta(hours=1)
+    cars = [leg.groups for leg in next(v for v in plan.vehicles if v.id == "car-1").legs]
+    assert cars == [("A-1",), (), ("A-2",)]
+
+
+def test_tripoli_meets_the_exposure_bound() -> None:
+    # Two families of 5 are ready later (F10 at +2 h, F13 at +4 h) and need a minibus:
+    # one is kept back for each while cars take what the first wave leaves, so every
+    # family reaches Tunisia as soon as its way allows (the model's static bounds).
+    scenario = read_scenario(TRIPOLI)
+    _, data = checked(scenario)
+    assert data["objective"]["evacuated"] == 118
+    assert data["objective"]["exposure"] == pytest.approx(889.5)
+    assert data["objective"]["arrival"] == pytest.approx(3875.75)
 
 
 # --- any scenario -------------------------------------------------------------------------
