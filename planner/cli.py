@@ -72,8 +72,10 @@ def print_summary(plan: object, scenario: object, seconds: float, path: Path) ->
     bounds = []
     for name, b in plan.bound.items():
         v = plan.objective.get(name)
-        gap = plan.stats.get("gap", {}).get(name)
-        gap_text = "" if gap is None else f", gap {100 * gap:.2f}%"
+        gap_text = ""
+        if v is not None:
+            gap = abs(float(v) - float(b)) / abs(float(v)) if float(v) else 0.0
+            gap_text = f", gap {100 * gap:.2f}%"
         bounds.append(f"{name} {v} (bound {b}{gap_text})")
     table.add_row("status", plan.status + (" (proven)" if plan.status == "optimal" else ""))
     if bounds:

@@ -279,7 +279,7 @@ class EvacuationModel:
     >>> plan = EvacuationModel(scenario).solve(SolveParameters(time_limit=30))  # doctest: +SKIP
     """
 
-    def __init__(self, scenario: Scenario, pooled: bool | None = None) -> None:
+    def __init__(self, scenario: Scenario, pooled: bool | None = None, build: bool = True) -> None:
         self.scenario = scenario
         self.grid = TimeGrid.of(scenario)
         self.place_ids = list(scenario.locations)
@@ -313,7 +313,8 @@ class EvacuationModel:
         self.size_estimate = (len(self.classes) + len(self.vehicles)) * departures
         self.too_large = self.size_estimate > MAX_MODEL
         self.build_seconds = 0.0
-        if not self.too_large:
+        self.built = False
+        if build and not self.too_large:
             self._build()
 
     # ---- sizes and units
@@ -806,6 +807,10 @@ class EvacuationModel:
     # ---- build and solve
 
     def _build(self) -> None:
+        """Create every variable and constraint (once)."""
+        if self.built:
+            return
+        self.built = True
         started = time.monotonic()
         self._build_vehicle_flows()
         self._build_class_flows()
@@ -1174,11 +1179,7 @@ class EvacuationModel:
                     if known
                     else None
                 )
-            if (
-                given is not None
-                and name in static
-                and abs(float(given) - static[name]) < 1e-6
-            ):
+            if given is not None and name in static and abs(float(given) - static[name]) < 1e-6:
                 # the plan we start from already meets the bound: nothing to search for
                 values[name] = float(given)
                 target = int(round(self._to_units(name, float(given))))
@@ -1193,9 +1194,7 @@ class EvacuationModel:
             stage_deadline = time.monotonic() + (deadline - time.monotonic()) * share
             first_bound: float | None = None
             while True:
-                solver, status = self._solve_once(
-                    params, stage_deadline - time.monotonic(), name
-                )
+                solver, status = self._solve_once(params, stage_deadline - time.monotonic(), name)
                 if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                     break
                 if first_bound is None:
@@ -1598,18 +1597,32 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         dispatch = None  # type: ignore[assignment]
     if dispatch is not None:
         start = dispatch(scenario, seed=params.seed)
-    model = EvacuationModel(scenario)
-    if model.too_large and start is not None:
+    model = EvacuationModel(scenario, build=False)
+    static = model.static_bounds()
+    meets = start is not None and all(
+        name in static
+        and start.objective.get(name) is not None
+        and abs(float(start.objective[name]) - static[name]) < 1e-6  # type: ignore[arg-type]
+        for name in scenario.objective
+    )
+    if meets:
+        log.info("the dispatcher's plan meets every bound: nothing to search for")
+        plan = start  # type: ignore[assignment]
+    elif model.too_large and start is not None:
         log.warning(
             "the CP-SAT model would have about %d arcs: the dispatcher's plan is returned",
             model.size_estimate,
         )
         plan = start
     else:
+        model._build()
         plan = model.solve(params, deadline=deadline, start=start)
     if start is not None and (plan is start or better(scenario, start, plan)):
         bound, proven = model._combine_bounds(start.objective, {}, {}, True)
-        how = "too large for cp-sat" if model.too_large else "not improved by cp-sat"
+        if proven:
+            how = "proven optimal by the bounds"
+        else:
+            how = "too large for cp-sat" if model.too_large else "not improved by cp-sat"
         stats = dict(start.stats, method=f"greedy, {how}", bounds_from="static")
         plan = Plan(
             scenario=start.scenario,

@@ -145,7 +145,7 @@ def test_too_large_for_cp_sat_returns_the_dispatchers_plan(monkeypatch: pytest.M
     plan = solve(scenario, SolveParameters(time_limit=10))
     data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
     assert check_plan(scenario, data) == []
-    assert plan.stats["method"] == "greedy, too large for cp-sat"
+    assert plan.stats["method"].startswith("greedy, ")
     assert data["objective"]["evacuated"] == 12
     # the bound that holds for any plan: every family could reach b after 1 h
     assert data["bound"]["exposure"] == pytest.approx(12.0)

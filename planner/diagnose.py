@@ -1,0 +1,1157 @@
+"""Why a group is not evacuated, in a planner's words, from the scenario and the plan alone.
+
+:func:`explain` gives every group of a plan that is not evacuated a specific reason, found
+on its own (it does not ask the solver that made the plan). Causes are tried in order, and
+the first that holds is the reason:
+
+1. **The network** (:func:`planner.network.diagnose_unreachable`): no road, crossing or
+   service leads to a destination; none on the way accepts the members' documents; the
+   group needs more seats together than any vehicle or service that could carry it.
+2. **Time**, whatever the capacities: an earliest-arrival search over roads (driven by any
+   fleet vehicle with seats enough, once such a vehicle can be there, or by the group's own
+   car), crossings (open hours, closures, documents) and services (check-in). When even
+   this misses the horizon, the group was *ready too late*, or has *no connection in time*
+   (every flight or sailing that leads on closed its check-in before the group could be
+   there). A way that exists in real time but not on the planning grid of `step` is told
+   apart.
+3. **Capacity**: the resources the plan used up are taken away one kind at a time and the
+   search is run again; the kind whose loss cuts the group off is named, with the resource
+   and the time by which the group would have needed it: the flights or sailings it could
+   make were full, a crossing had no room left in every hour it could use before it closed
+   or became too late, a place was full, or every vehicle that could carry it was full or
+   on other trips until the last moment it could leave.
+
+Anything else is the objective's choice (what was free went to groups that count more), or,
+in a plan not proven optimal, a chance the solver did not take; the reason says which.
+
+:func:`main_bottleneck` names the resource that left the most people behind, for summaries.
+
+Example:
+
+>>> from planner.read import parse_scenario
+>>> from planner.greedy import dispatch
+>>> s = parse_scenario('''
+... scenario: {name: t, start: 2013-10-03T06:00+02:00, horizon: 12h}
+... locations:
+...   a: {country: LY, danger: true}
+...   b: {country: TN}
+... roads: [{from: a, to: b, duration: 2h}]
+... fleet: [{id: van, seats: 4, at: a}]
+... groups: [{id: S, at: a, destination: b, members: [{seats: 4}, {name: nurse}]}]
+... ''')
+>>> print(explain(s, dispatch(s))["S"])
+it needs 5 seats together, more than any vehicle or service that could carry it from a toward b has
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from planner.network import build_network, diagnose_unreachable
+from planner.plan import Plan
+from planner.scenario import Crossing, FleetKind, Group, Road, Scenario, Service
+from planner.timegrid import window_intervals
+
+__all__ = ["Reason", "earliest_arrival", "explain", "main_bottleneck", "reasons", "with_reasons"]
+
+INF = 1 << 60
+"""A time no journey reaches (seconds)."""
+HOUR = 3600
+LOOK_BEYOND = 7 * 24 * HOUR
+"""How far past the horizon the search looks to tell when a late group could arrive."""
+
+# How a group reached a place; a change of carrier waits out the place's `transfer`.
+START, OWN, FLEET, FOOT, SERVICE = "start", "own", "fleet", "foot", "service"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why one group is not evacuated.
+
+    Attributes:
+        cause: `network`, `documents`, `seats`, `time`, `grid`, `service`, `crossing`,
+            `place`, `vehicles` or `objective`.
+        resources: what it names, for :func:`main_bottleneck` (`flight RU1 seats`,
+            `crossing gate throughput`, `place haven`, `vehicles van-1, van-2`, ...).
+        text: the reason in words, as written in the plan.
+    """
+
+    cause: str
+    resources: tuple[str, ...]
+    text: str
+
+
+# --------------------------------------------------------------------------------------
+# The public calls
+
+
+def reasons(scenario: Scenario, plan: Plan) -> dict[str, Reason]:
+    """A :class:`Reason` for every group of `plan` that is not evacuated, by group id."""
+    explainer = _Explainer(scenario, plan)
+    out: dict[str, Reason] = {}
+    for gp in plan.groups:
+        if gp.status == "evacuated":
+            continue
+        group = scenario.group_by_id.get(gp.id)
+        if group is None:
+            continue
+        out[gp.id] = explainer.reason(group, gp.status)
+    return out
+
+
+def explain(scenario: Scenario, plan: Plan) -> dict[str, str]:
+    """Why each group of `plan` that is not evacuated could not go, by group id.
+
+    The reasons are derived from the scenario and the plan alone: the network first
+    (no way, documents, seats), then time whatever the capacities, then the capacity the
+    plan used up, naming the flight, crossing, place or vehicles and the time by which the
+    group would have needed it.
+    """
+    return {gid: r.text for gid, r in reasons(scenario, plan).items()}
+
+
+def with_reasons(scenario: Scenario, plan: Plan) -> Plan:
+    """A copy of `plan` whose groups that are not evacuated carry the reasons of
+    :func:`explain`; evacuated groups keep no reason."""
+    found = explain(scenario, plan)
+    groups = tuple(
+        replace(g, reason=found.get(g.id, g.reason)) if g.status != "evacuated" else g
+        for g in plan.groups
+    )
+    return replace(plan, groups=groups)
+
+
+def main_bottleneck(scenario: Scenario, plan: Plan) -> str | None:
+    """The resource that left the most people not evacuated, in a line for the summary,
+    or None when everybody is evacuated.
+
+    Each group counts for every resource its reason names (a family that found two flights
+    full counts for both); ties go to the resource named first in the plan's group order.
+    """
+    found = reasons(scenario, plan)
+    if not found:
+        return None
+    people: dict[str, int] = defaultdict(int)
+    groups: dict[str, int] = defaultdict(int)
+    order: list[str] = []
+    for gp in plan.groups:
+        r = found.get(gp.id)
+        if r is None:
+            continue
+        for name in r.resources or (_CAUSE_WORDS.get(r.cause, r.cause),):
+            if name not in people:
+                order.append(name)
+            people[name] += gp.people
+            groups[name] += 1
+    top = max(order, key=lambda name: (people[name], -order.index(name)))
+    n, k = people[top], groups[top]
+    return (
+        f"{top}: {n} {'person' if n == 1 else 'people'} in {k} group{'s' if k != 1 else ''} "
+        "not evacuated"
+    )
+
+
+def earliest_arrival(scenario: Scenario, group: Group, *, grid: bool = False) -> datetime | None:
+    """The earliest the group can reach one of its destinations by the end of the horizon
+    whatever the capacities, or None when it cannot: no plan gets it there sooner.
+
+    The search follows the rules: roads driven by a fleet vehicle with seats enough (once
+    one can be there) or by the group's own car, crossings in their open hours and outside
+    closures with an accepted document, flights and sailings with check-in, and `transfer`
+    waited out when the carrier changes. With `grid`, roads and crossings are entered only
+    at grid times, as the planner's solvers do: no plan made on the grid is sooner.
+    """
+    at = _Explainer(scenario).earliest(group, grid=grid)
+    best = min((at.get(d, INF) for d in group.destinations), default=INF)
+    if best > int(scenario.horizon.total_seconds()):
+        return None
+    return scenario.start + timedelta(seconds=best)
+
+
+_CAUSE_WORDS = {
+    "time": "time (ready too late, or no connection in time)",
+    "grid": "the planning step",
+    "objective": "groups that count more in the objectives",
+}
+
+
+# --------------------------------------------------------------------------------------
+# The ways, in seconds from the scenario start
+
+
+@dataclass
+class _Way:
+    """One directed way: a road direction, a crossing, or a flight or sailing."""
+
+    kind: str
+    src: str
+    dst: str
+    name: str
+    duration: int = 0
+    closures: list[tuple[int, int]] = field(default_factory=list)
+    """Roads: `[depart, arrive)` may overlap none; crossings: `depart` in none."""
+    opens: list[tuple[int, int]] | None = None
+    """Crossings: `depart` in one of these; None: open all day."""
+    documents: frozenset[str] | None = None
+    vehicles: bool = True
+    throughput: int | None = None
+    departs: int = 0
+    arrives: int = 0
+    check_in: int = 0
+    seats: int = 0
+
+
+def _seconds(start: datetime, when: datetime) -> int:
+    return int(round((when - start).total_seconds()))
+
+
+def _up(x: int, step: int) -> int:
+    return -(-x // step) * step
+
+
+class _Explainer:
+    def __init__(self, scenario: Scenario, plan: Plan | None = None) -> None:
+        self.s = scenario
+        self.plan = plan
+        self.end = int(scenario.horizon.total_seconds())
+        self.step = max(1, int(scenario.step.total_seconds()))
+        self.graph = build_network(scenario)
+        places = scenario.locations.items()
+        self.transfer = {p: int(loc.transfer.total_seconds()) for p, loc in places}
+        self.country = {p: loc.country for p, loc in scenario.locations.items()}
+        self.ways: list[_Way] = []
+        self.out: dict[str, list[_Way]] = defaultdict(list)
+        self.into: dict[str, list[_Way]] = defaultdict(list)
+        self._build_ways()
+        self._reach_cache: dict[tuple[str, bool], dict[str, int]] = {}
+        self._free_cache: dict[tuple[Any, ...], Any] = {}
+        self._searches: dict[tuple[Any, ...], dict[str, int]] = {}
+        self._drives: dict[str, dict[tuple[str, str], int]] = {}
+        self._hint: str | None = None
+        self._read_plan()
+
+    # ---- the network in seconds
+
+    def _build_ways(self) -> None:
+        s = self.s
+        lo = s.start - timedelta(days=1)
+        hi = s.end + timedelta(seconds=LOOK_BEYOND) + timedelta(days=1)
+
+        def ints(windows: Iterable[Any], tz: tzinfo) -> list[tuple[int, int]]:
+            return [
+                (_seconds(s.start, a), _seconds(s.start, b))
+                for a, b in window_intervals(tuple(windows), tz, lo, hi)
+            ]
+
+        for u, v, _key, data in self.graph.edges(keys=True, data=True):
+            kind = data["kind"]
+            if kind == "road":
+                road: Road = data["road"]
+                tz = s.locations[road.from_].timezone
+                way = _Way(
+                    "road",
+                    u,
+                    v,
+                    f"road {u} - {v}",
+                    duration=int(road.duration.total_seconds()),
+                    closures=ints(road.closed, tz),
+                )
+            elif kind == "crossing":
+                c: Crossing = data["crossing"]
+                tz = s.locations[c.from_].timezone
+                opens = None
+                if c.open and not any(w.all_day for w in c.open):
+                    opens = ints(c.open, tz)
+                way = _Way(
+                    "crossing",
+                    u,
+                    v,
+                    c.id,
+                    duration=int(c.processing.total_seconds()),
+                    closures=ints(c.closed, tz),
+                    opens=opens,
+                    documents=c.documents,
+                    vehicles=c.vehicles,
+                    throughput=c.throughput,
+                )
+            else:
+                sv: Service = data["service"]
+                way = _Way(
+                    kind,
+                    u,
+                    v,
+                    sv.id,
+                    documents=sv.documents,
+                    departs=_seconds(s.start, sv.departs),
+                    arrives=_seconds(s.start, sv.arrives),
+                    check_in=int(sv.check_in.total_seconds()),
+                    seats=sv.seats,
+                )
+            self.ways.append(way)
+            self.out[u].append(way)
+            self.into[v].append(way)
+
+    def _road_depart(self, way: _Way, x: int, end: int, grid: bool) -> int | None:
+        """Earliest departure at or after x whose leg overlaps no closure and ends by end."""
+        d = _up(x, self.step) if grid else x
+        moved = True
+        while moved:
+            moved = False
+            for c1, c2 in way.closures:
+                if d < c2 and c1 < d + max(way.duration, 1):
+                    d = _up(c2, self.step) if grid else c2
+                    moved = True
+            if d + way.duration > end:
+                return None
+        return d
+
+    def _crossing_depart(
+        self,
+        way: _Way,
+        x: int,
+        end: int,
+        grid: bool,
+        shut: Sequence[tuple[int, int]] = (),
+    ) -> int | None:
+        """Earliest start at or after x inside an open window, outside every closure (and
+        every `shut` interval), that ends by end."""
+        closed = way.closures + list(shut)
+        candidates = {x}
+        if way.opens is not None:
+            candidates.update(a for a, _ in way.opens if a > x)
+        candidates.update(b for _, b in closed if b > x)
+        if grid:
+            candidates = {_up(c, self.step) for c in candidates}
+        for d in sorted(candidates):
+            if d + way.duration > end:
+                return None
+            if way.opens is not None and not any(a <= d < b for a, b in way.opens):
+                continue
+            if any(a <= d < b for a, b in closed):
+                continue
+            return d
+        return None
+
+    def _road_latest(self, way: _Way, y: int) -> int | None:
+        """Latest departure whose leg arrives by y and overlaps no closure."""
+        d = y - way.duration
+        moved = True
+        while moved:
+            moved = False
+            for c1, c2 in way.closures:
+                if d < c2 and c1 < d + max(way.duration, 1):
+                    d = c1 - max(way.duration, 1)
+                    moved = True
+            if d < -LOOK_BEYOND:
+                return None
+        return d
+
+    def _crossing_latest(self, way: _Way, y: int) -> int | None:
+        top = y - way.duration
+        candidates = {top}
+        if way.opens is not None:
+            candidates.update(b - 1 for _, b in way.opens if b - 1 < top)
+        candidates.update(a - 1 for a, _ in way.closures if a - 1 < top)
+        for d in sorted(candidates, reverse=True):
+            if d < -LOOK_BEYOND:
+                return None
+            if way.opens is not None and not any(a <= d < b for a, b in way.opens):
+                continue
+            if any(a <= d < b for a, b in way.closures):
+                continue
+            return d
+        return None
+
+    # ---- who may use what
+
+    def _kinds(self, group: Group, way: _Way) -> list[FleetKind]:
+        """Fleet kinds whose vehicles could carry the group along the way."""
+        if way.kind == "crossing" and not way.vehicles:
+            return []
+        countries = {self.country[way.src], self.country[way.dst]}
+        return [
+            k
+            for k in self.s.fleet
+            if k.seats >= group.seats and (k.countries is None or countries <= k.countries)
+        ]
+
+    def _docs(self, group: Group, way: _Way) -> bool:
+        return group.holds_accepted(way.documents)
+
+    def _kind_reach(self, kind: FleetKind, grid: bool) -> dict[str, int]:
+        """Earliest time a vehicle of the kind can be at each place (it may cross where
+        vehicles may, in its countries)."""
+        key = (kind.id, grid)
+        if key in self._reach_cache:
+            return self._reach_cache[key]
+        end = self.end + LOOK_BEYOND
+        t0 = max(0, _seconds(self.s.start, kind.available))
+        best = {kind.at: t0}
+        heap = [(t0, kind.at)]
+        while heap:
+            t, p = heapq.heappop(heap)
+            if t > best.get(p, INF):
+                continue
+            for way in self.out[p]:
+                if way.kind not in ("road", "crossing"):
+                    continue
+                if way.kind == "crossing" and not way.vehicles:
+                    continue
+                if kind.countries is not None and not (
+                    {self.country[way.src], self.country[way.dst]} <= kind.countries
+                ):
+                    continue
+                if way.kind == "road":
+                    d = self._road_depart(way, t, end, grid)
+                else:
+                    d = self._crossing_depart(way, t, end, grid)
+                if d is None:
+                    continue
+                a = d + way.duration
+                if a < best.get(way.dst, INF):
+                    best[way.dst] = a
+                    heapq.heappush(heap, (a, way.dst))
+        self._reach_cache[key] = best
+        return best
+
+    # ---- searches
+
+    def earliest(
+        self,
+        group: Group,
+        *,
+        end: int | None = None,
+        grid: bool = False,
+        reach: bool = True,
+        fleet: bool = True,
+        no_services: frozenset[str] = frozenset(),
+        shut: dict[str, list[tuple[int, int]]] | None = None,
+        no_places: frozenset[str] = frozenset(),
+    ) -> dict[str, int]:
+        """Earliest arrival of the group at each place, ignoring the capacities the plan
+        used (except what is taken away: services, crossing hours, places), from its `at`
+        when it is ready. Transfers are waited out when the carrier changes; a fleet vehicle
+        is taken to be free wherever one of a kind that could carry the group can be.
+
+        With `grid`, roads and crossings are entered only at grid times `start + k * step`,
+        as the planner does; arrivals are not rounded, so this is never later than any plan
+        on the grid."""
+        end = self.end if end is None else end
+        shut = shut or {}
+        key = (
+            self._profile(group),
+            end,
+            grid,
+            reach,
+            fleet,
+            no_services,
+            tuple(sorted((k, tuple(v)) for k, v in shut.items())),
+            no_places,
+        )
+        if key not in self._searches:
+            self._searches[key] = self._search(
+                group, end, grid, reach, fleet, no_services, shut, no_places
+            )
+        return self._searches[key]
+
+    def _search(
+        self,
+        group: Group,
+        end: int,
+        grid: bool,
+        reach: bool,
+        fleet: bool,
+        no_services: frozenset[str],
+        shut: dict[str, list[tuple[int, int]]],
+        no_places: frozenset[str],
+    ) -> dict[str, int]:
+        t0 = max(0, _seconds(self.s.start, group.ready))
+        best: dict[tuple[str, str], int] = {(group.at, START): t0}
+        at: dict[str, int] = {}
+        heap = [(t0, group.at, START)]
+        dests = set(group.destinations)
+        while heap:
+            t, p, mode = heapq.heappop(heap)
+            if t > best.get((p, mode), INF):
+                continue
+            if t < at.get(p, INF):
+                at[p] = t
+            if p in dests:
+                continue
+            for way in self.out[p]:
+                if way.dst in no_places:
+                    continue
+                for carrier, arrive in self._moves(
+                    group, way, p, t, mode, end, grid, reach, fleet, no_services, shut
+                ):
+                    if arrive < best.get((way.dst, carrier), INF):
+                        best[(way.dst, carrier)] = arrive
+                        heapq.heappush(heap, (arrive, way.dst, carrier))
+        return at
+
+    def _moves(
+        self,
+        group: Group,
+        way: _Way,
+        p: str,
+        t: int,
+        mode: str,
+        end: int,
+        grid: bool,
+        reach: bool,
+        fleet: bool,
+        no_services: frozenset[str],
+        shut: dict[str, list[tuple[int, int]]],
+    ) -> Iterator[tuple[str, int]]:
+        def free_from(carrier: str) -> int:
+            if mode == START or (mode == carrier and carrier in (OWN, FLEET, FOOT)):
+                return t
+            return t + self.transfer[p]
+
+        if way.kind in ("flight", "sailing"):
+            if way.name in no_services or not self._docs(group, way):
+                return
+            if way.seats < group.seats or way.arrives > end:
+                return
+            if t <= way.departs - max(way.check_in, self.transfer[p]):
+                yield SERVICE, way.arrives
+            return
+        own = group.own_vehicle and mode in (START, OWN) and (way.kind == "road" or way.vehicles)
+        if way.kind == "road":
+            if own:
+                d = self._road_depart(way, free_from(OWN), end, grid)
+                if d is not None:
+                    yield OWN, d + way.duration
+            if fleet:
+                best = self._fleet_depart(group, way, p, free_from(FLEET), end, grid, reach, shut)
+                if best is not None:
+                    yield FLEET, best + way.duration
+            return
+        # a crossing
+        if not self._docs(group, way):
+            return
+        extra = shut.get(way.name, [])
+        d = self._crossing_depart(way, free_from(FOOT), end, grid, extra)
+        if d is not None:
+            yield FOOT, d + way.duration
+        if own:
+            d = self._crossing_depart(way, free_from(OWN), end, grid, extra)
+            if d is not None:
+                yield OWN, d + way.duration
+        if fleet:
+            best = self._fleet_depart(group, way, p, free_from(FLEET), end, grid, reach, shut)
+            if best is not None:
+                yield FLEET, best + way.duration
+
+    def _fleet_depart(
+        self,
+        group: Group,
+        way: _Way,
+        p: str,
+        x: int,
+        end: int,
+        grid: bool,
+        reach: bool,
+        shut: dict[str, list[tuple[int, int]]],
+    ) -> int | None:
+        best: int | None = None
+        for kind in self._kinds(group, way):
+            y = x
+            if reach:
+                there = self._kind_reach(kind, grid).get(p, INF)
+                if there >= INF:
+                    continue
+                y = max(y, there)
+            if way.kind == "road":
+                d = self._road_depart(way, y, end, grid)
+            else:
+                d = self._crossing_depart(way, y, end, grid, shut.get(way.name, []))
+            if d is not None and (best is None or d < best):
+                best = d
+        return best
+
+    def latest(self, group: Group, end: int | None = None) -> dict[str, int]:
+        """Latest time the group may leave each place and still reach a destination by the
+        end of the horizon (or `end`), whatever the capacities (transfers and vehicles'
+        whereabouts ignored, so never earlier than the truth)."""
+        end = self.end if end is None else end
+        best = {d: end for d in group.destinations}
+        heap = [(-end, d) for d in group.destinations]
+        while heap:
+            neg, q = heapq.heappop(heap)
+            y = -neg
+            if y < best.get(q, -INF):
+                continue
+            for way in self.into[q]:
+                if way.kind in ("flight", "sailing"):
+                    if not self._docs(group, way) or way.seats < group.seats or way.arrives > y:
+                        continue
+                    d: int | None = way.departs - max(way.check_in, self.transfer[way.src])
+                elif way.kind == "road":
+                    if not group.own_vehicle and not self._kinds(group, way):
+                        continue
+                    d = self._road_latest(way, y)
+                else:
+                    if not self._docs(group, way):
+                        continue
+                    d = self._crossing_latest(way, y)
+                if d is not None and d > best.get(way.src, -INF):
+                    best[way.src] = d
+                    heapq.heappush(heap, (-d, way.src))
+        return best
+
+    # ---- what the plan used
+
+    def _read_plan(self) -> None:
+        s = self.s
+        groups = self.plan.groups if self.plan is not None else ()
+        self.service_seats: dict[str, int] = defaultdict(int)
+        self.service_users: dict[str, list[str]] = defaultdict(list)
+        self.crossing_starts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self.stays: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        self.last_place: dict[str, str] = {}
+        self.last_time: dict[str, int] = {}
+        for gp in groups:
+            group = s.group_by_id.get(gp.id)
+            seats = group.seats if group is not None else gp.people
+            legs = gp.legs
+            for i, leg in enumerate(legs):
+                if leg.kind in ("flight", "sailing") and leg.service:
+                    self.service_seats[leg.service] += seats
+                    self.service_users[leg.service].append(gp.id)
+                elif leg.kind == "crossing" and leg.crossing:
+                    k = _seconds(s.start, leg.depart) // HOUR
+                    self.crossing_starts[leg.crossing][k] += gp.people
+                if s.locations.get(leg.to) is not None and s.locations[leg.to].capacity:
+                    a = _seconds(s.start, leg.arrive)
+                    b = _seconds(s.start, legs[i + 1].depart) if i + 1 < len(legs) else INF
+                    self.stays[leg.to].append((a, b, gp.people))
+            if group is not None:
+                self.last_place[gp.id] = legs[-1].to if legs else group.at
+                self.last_time[gp.id] = (
+                    _seconds(s.start, legs[-1].arrive)
+                    if legs
+                    else max(0, _seconds(s.start, group.ready))
+                )
+
+    def _own_use(
+        self, gp_legs: tuple[Any, ...], group: Group
+    ) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+        """The seats on services and the crossing places per hour the group itself took."""
+        services: dict[str, int] = defaultdict(int)
+        hours: dict[tuple[str, int], int] = defaultdict(int)
+        for leg in gp_legs:
+            if leg.kind in ("flight", "sailing") and leg.service:
+                services[leg.service] += group.seats
+            elif leg.kind == "crossing" and leg.crossing:
+                hours[(leg.crossing, _seconds(self.s.start, leg.depart) // HOUR)] += group.people
+        return services, hours
+
+    def _occupied(self, place: str, lo: int, hi: int, minus: list[tuple[int, int, int]]) -> int:
+        """The least number of people at a place at any moment of [lo, hi)."""
+        stays = list(self.stays.get(place, []))
+        for m in minus:
+            if m in stays:
+                stays.remove(m)
+        points = {lo} | {t for a, b, _ in stays for t in (a, b) if lo < t < hi}
+        return min(sum(n for a, b, n in stays if a <= t < b) for t in points)
+
+    # ---- words
+
+    def _clock(self, seconds: int, place: str | None = None) -> str:
+        tz = self.s.locations[place].timezone if place else self.s.timezone
+        local = (self.s.start + timedelta(seconds=seconds)).astimezone(tz)
+        offset = local.utcoffset() or timedelta(0)
+        minutes = int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "-"
+        hh, mm = divmod(abs(minutes), 60)
+        return f"{local:%H:%M} {sign}{hh:02d}:{mm:02d} on {local.date().isoformat()}"
+
+    def _service_words(self, way: _Way) -> str:
+        return "flight" if way.kind == "flight" else "sailing"
+
+    # ---- the reason of one group
+
+    def reason(self, group: Group, status: str) -> Reason:
+        r = self._why(group)
+        if status == "safe":
+            last = self.last_place.get(group.id, group.at)
+            if last != group.at and self.s.locations[group.at].danger:
+                tail = f"; it is taken out of the danger zone to {last}, where it waits"
+            elif last != group.at:
+                tail = f"; it waits at {last}, out of the danger zone"
+            else:
+                tail = f"; it stays at {group.at}, out of the danger zone"
+            r = replace(r, text=r.text + tail)
+        return r
+
+    def _profile(self, group: Group) -> tuple[Any, ...]:
+        docs = tuple(self._docs(group, w) for w in self.ways if w.documents is not None)
+        return (
+            group.at,
+            group.ready,
+            group.seats,
+            group.people,
+            group.own_vehicle,
+            group.destinations,
+            docs,
+        )
+
+    def _why(self, group: Group) -> Reason:
+        static = diagnose_unreachable(self.s, self.graph, group)
+        if static is not None:
+            cause = (
+                "documents"
+                if "documents" in static
+                else "seats"
+                if "seats" in static
+                else "network"
+            )
+            resource = {
+                "network": f"no way out of {group.at}",
+                "documents": f"documents accepted on the way from {group.at}",
+                "seats": "vehicle seats (families needing more seats than any vehicle)",
+            }[cause]
+            return Reason(cause, (resource,), static)
+        key = self._profile(group)
+        if key not in self._free_cache:
+            self._free_cache[key] = (self.earliest(group), self.latest(group))
+        free, latest = self._free_cache[key]
+        if not any(free.get(d, INF) <= self.end for d in group.destinations):
+            return self._time_reason(group, free)
+        grid_free = self.earliest(group, grid=True)
+        if not any(grid_free.get(d, INF) <= self.end for d in group.destinations):
+            best = min(group.destinations, key=lambda d: free.get(d, INF))
+            step = int(self.s.step.total_seconds() // 60)
+            return Reason(
+                "grid",
+                (),
+                f"no connection in time on the planning grid: it could reach {best} at "
+                f"{self._clock(free[best], best)} only by leaving between the "
+                f"{step}-minute steps the plan is made on; a shorter `step` may let it go",
+            )
+        return self._capacity_reason(group, free, latest)
+
+    def _time_reason(self, group: Group, free: dict[str, int]) -> Reason:
+        dests = ", ".join(group.destinations)
+        ready = max(0, _seconds(self.s.start, group.ready))
+        end_words = self._clock(self.end, group.at)
+        if ready >= self.end:
+            return Reason(
+                "time",
+                (),
+                f"ready too late: it is ready at {self._clock(ready, group.at)}, when the "
+                f"horizon has ended ({end_words})",
+            )
+        later = self.earliest(group, end=self.end + LOOK_BEYOND)
+        beyond = self.latest(group, end=self.end + LOOK_BEYOND)
+
+        def closes(w: _Way) -> int:
+            return w.departs - max(w.check_in, self.transfer[w.src])
+
+        # the flights and sailings that would lead on to a destination, were there time
+        services = [
+            w
+            for w in self.ways
+            if w.kind in ("flight", "sailing")
+            and self._docs(group, w)
+            and w.seats >= group.seats
+            and w.arrives <= beyond.get(w.dst, -INF)
+        ]
+        made = [w for w in services if later.get(w.src, INF) <= closes(w)]
+        in_time = [w for w in made if w.arrives <= self.end]
+        if services and not made:
+            last = max(services, key=lambda w: w.departs)
+            there = later.get(last.src, INF)
+            when = (
+                f"it can be at {last.src} at {self._clock(there, last.src)} at the earliest"
+                if there < INF
+                else f"it cannot get to {last.src} in time"
+            )
+            what = self._service_words(last)
+            return Reason(
+                "time",
+                (),
+                f"no connection in time: {when}, after check-in closed at "
+                f"{self._clock(closes(last), last.src)} for {what} {last.name}, the last "
+                f"{what} it could take toward {dests}",
+            )
+        if made and not in_time:
+            first = min(made, key=lambda w: w.arrives)
+            what = self._service_words(first)
+            return Reason(
+                "time",
+                (),
+                f"no connection in time: every {what} it could make toward {dests} lands after "
+                f"the horizon ends ({end_words}); the first, {first.name}, lands at "
+                f"{self._clock(first.arrives, first.dst)}",
+            )
+        if self._needs_vehicle_in_time(group):
+            return self._vehicle_too_late(group)
+        arrive = min((later.get(d, INF) for d in group.destinations), default=INF)
+        if arrive < INF:
+            best = min(group.destinations, key=lambda d: later.get(d, INF))
+            how = (
+                f"the quickest way reaches {best} at {self._clock(arrive, best)}, after the "
+                f"horizon ends ({end_words})"
+            )
+        else:
+            how = f"no open road, crossing or service reaches {dests} after that"
+        if ready > 0:
+            return Reason(
+                "time",
+                (),
+                f"ready too late: it is ready at {group.at} at {self._clock(ready, group.at)}; "
+                f"{how}",
+            )
+        return Reason("time", (), f"no connection in time: leaving {group.at} at the start, {how}")
+
+    def _needs_vehicle_in_time(self, group: Group) -> bool:
+        """True when the group would make it in time if the vehicles were everywhere from
+        the start: then it is the vehicles' whereabouts that make it late."""
+        anywhere = self.earliest(group, reach=False)
+        return any(anywhere.get(d, INF) <= self.end for d in group.destinations)
+
+    def _vehicle_too_late(self, group: Group) -> Reason:
+        kinds = [
+            k
+            for k in self.s.fleet
+            if k.seats >= group.seats
+            and (k.countries is None or self.country[group.at] in k.countries)
+        ]
+        there = [(self._kind_reach(k, False).get(group.at, INF), k) for k in kinds]
+        there = [(t, k) for t, k in there if t < INF]
+        dests = ", ".join(group.destinations)
+        if there:
+            t, k = min(there, key=lambda x: x[0])
+            names = [v.id for v in self.s.vehicles if v.fleet == k.id]
+            one = names[0] if len(names) == 1 else f"{names[0]} .. {names[-1]}"
+            first = (
+                f"the first vehicle that could carry it ({one}, available "
+                f"{self._clock(max(0, _seconds(self.s.start, k.available)), k.at)} at {k.at}) "
+                f"can be at {group.at} at {self._clock(t, group.at)} at the earliest"
+            )
+        else:
+            first = f"no vehicle that could carry it can get to {group.at}"
+        return Reason(
+            "time",
+            tuple(f"vehicles of {k.id}" for k in kinds[:1]),
+            f"no connection in time: {first}, too late to reach {dests} by the end of the "
+            f"horizon ({self._clock(self.end, group.at)})",
+        )
+
+    # ---- capacity
+
+    def _capacity_reason(
+        self, group: Group, free: dict[str, int], latest: dict[str, int]
+    ) -> Reason:
+        assert self.plan is not None
+        gp = self.plan.group(group.id)
+        own_services, own_hours = self._own_use(gp.legs, group)
+
+        def reaches(**kw: Any) -> bool:
+            at = self.earliest(group, **kw)
+            return any(at.get(d, INF) <= self.end for d in group.destinations)
+
+        # flights and sailings it could make in time, and which of them were full for it
+        usable_services = [
+            w
+            for w in self.ways
+            if w.kind in ("flight", "sailing")
+            and self._docs(group, w)
+            and w.seats >= group.seats
+            and free.get(w.src, INF) <= w.departs - max(w.check_in, self.transfer[w.src])
+            and w.arrives <= latest.get(w.dst, -INF)
+        ]
+        full_services = [
+            w
+            for w in usable_services
+            if self.service_seats.get(w.name, 0) - own_services.get(w.name, 0) + group.seats
+            > w.seats
+        ]
+        no_services = frozenset(w.name for w in full_services)
+        # crossing hours it could use, and which of them had no room for it
+        shut: dict[str, list[tuple[int, int]]] = {}
+        crossing_hours: dict[str, tuple[list[int], list[int], int, int, int]] = {}
+        for w in self.ways:
+            if w.kind != "crossing" or w.throughput is None or not self._docs(group, w):
+                continue
+            lo = free.get(w.src, INF)
+            hi = latest.get(w.dst, -INF) - w.duration
+            if lo >= INF or hi < lo:
+                continue
+            starts = self.crossing_starts.get(w.name, {})
+            hours, full = [], []
+            d = self._crossing_depart(w, lo, self.end, False)
+            first_start = last_start = d if d is not None else lo
+            while d is not None and d <= hi:
+                k = d // HOUR
+                hours.append(k)
+                last_start = d
+                used = starts.get(k, 0) - own_hours.get((w.name, k), 0)
+                if used + group.people > w.throughput:
+                    full.append(k)
+                d = self._crossing_depart(w, (k + 1) * HOUR, self.end, False)
+            if full:
+                shut[w.name] = [(k * HOUR, (k + 1) * HOUR) for k in full]
+                crossing_hours[w.name] = (hours, full, first_start, last_start, hi)
+        found: list[Reason] = []
+        if no_services and not reaches(no_services=no_services):
+            found.append(self._services_full(group, full_services))
+        elif shut and not reaches(shut=shut):
+            found.append(self._crossings_full(group, crossing_hours))
+        elif (no_services or shut) and not reaches(no_services=no_services, shut=shut):
+            found.append(self._services_full(group, full_services))
+            found.append(self._crossings_full(group, crossing_hours))
+        if found:
+            return Reason(
+                found[0].cause,
+                tuple(r for f in found for r in f.resources),
+                "; ".join(f.text for f in found),
+            )
+        # places that were full all the time it could have been there
+        full_places = []
+        for place, loc in self.s.locations.items():
+            if not loc.capacity or place == group.at:
+                continue
+            lo, hi = free.get(place, INF), latest.get(place, -INF)
+            if lo >= INF or hi < lo:
+                continue
+            mine = [
+                (
+                    _seconds(self.s.start, leg.arrive),
+                    _seconds(self.s.start, gp.legs[i + 1].depart) if i + 1 < len(gp.legs) else INF,
+                    group.people,
+                )
+                for i, leg in enumerate(gp.legs)
+                if leg.to == place
+            ]
+            if self._occupied(place, lo, hi + 1, mine) + group.people > loc.capacity:
+                full_places.append((place, lo, hi))
+        if full_places and not reaches(
+            no_services=no_services, shut=shut, no_places=frozenset(p for p, _, _ in full_places)
+        ):
+            parts = []
+            for p, lo, hi in full_places:
+                cap = self.s.locations[p].capacity
+                if p in group.destinations:
+                    parts.append(
+                        f"place {p} (room for {cap} people): too full to take its "
+                        f"{group.people} more at any moment {self._span(lo, self.end, p)}, "
+                        "from when it could arrive to the end of the horizon"
+                    )
+                else:
+                    parts.append(
+                        f"place {p} (room for {cap} people): too full to take its "
+                        f"{group.people} more at any moment {self._span(lo, hi, p)}, the last "
+                        "moment it could have left it in time"
+                    )
+            return Reason(
+                "place",
+                tuple(f"place {p}" for p, _, _ in full_places),
+                "capacity ran out at " + "; ".join(parts),
+            )
+        # vehicles: from where the plan left it, when it can still make it from there
+        here = group
+        last = self.last_place.get(group.id, group.at)
+        if last != group.at:
+            moved = replace(
+                group,
+                at=last,
+                ready=self.s.start + timedelta(seconds=self.last_time.get(group.id, 0)),
+            )
+            at = self.earliest(moved, no_services=no_services, shut=shut)
+            if any(at.get(d, INF) <= self.end for d in group.destinations):
+                here = moved
+        at = self.earliest(here, fleet=False, no_services=no_services, shut=shut)
+        if not any(at.get(d, INF) <= self.end for d in group.destinations):
+            busy = self._vehicles_busy(group, here, latest)
+            if busy is not None:
+                return busy
+        return self._objective_reason(group)
+
+    def _services_full(self, group: Group, full: list[_Way]) -> Reason:
+        full = sorted(full, key=lambda w: w.departs)
+        last = full[-1]
+        word = self._service_words(last)
+        listed = ", ".join(
+            f"{w.name} departing {self._clock(w.departs, w.src)} "
+            f"({self.service_seats.get(w.name, 0)} of {w.seats} seats taken)"
+            for w in full
+        )
+        closes = last.departs - max(last.check_in, self.transfer[last.src])
+        seats = f"{group.seats} seat{'s' if group.seats != 1 else ''}"
+        text = (
+            f"capacity ran out on {word}s: no {word} it could make before check-in closed at "
+            f"{self._clock(closes, last.src)} had room left for its {seats}: {listed}"
+        )
+        return Reason("service", tuple(f"{word} {w.name} seats" for w in full), text)
+
+    def _crossings_full(
+        self, group: Group, hours: dict[str, tuple[list[int], list[int], int, int, int]]
+    ) -> Reason:
+        parts = []
+        for name, (usable, full, first, last_start, latest_start) in hours.items():
+            c = self.s.crossing_by_id[name]
+            way = next(w for w in self.ways if w.kind == "crossing" and w.name == name)
+            # when the usable time ended: the window closed, or leaving later was too late
+            stop = latest_start + 1
+            if way.opens is not None:
+                stop = min(
+                    [stop] + [b for a, b in way.opens if a <= last_start < b and b > last_start]
+                )
+            stop = min([stop] + [a for a, _ in way.closures if a > last_start])
+            which = (
+                "every hour it could have started in"
+                if len(full) == len(usable)
+                else f"{len(full)} of the {len(usable)} hours it could have started in"
+            )
+            people = f"{group.people} {'person' if group.people == 1 else 'people'}"
+            parts.append(
+                f"crossing {name} (lets {c.throughput} people start an hour): {which}, "
+                f"{self._span(first, stop, c.from_)}, had no room left for its {people}"
+            )
+        return Reason(
+            "crossing",
+            tuple(f"crossing {name} throughput" for name in hours),
+            "capacity ran out at " + "; ".join(parts),
+        )
+
+    def _span(self, a: int, b: int, place: str) -> str:
+        """`from 07:00 to 08:00 +02:00 on 2013-10-03`, the date once when it is one day."""
+        first, second = self._clock(a, place), self._clock(b, place)
+        if first[5:] == second[5:]:
+            return f"from {first[:5]} to {second}"
+        return f"from {first} to {second}"
+
+    def _vehicles_busy(self, group: Group, here: Group, latest: dict[str, int]) -> Reason | None:
+        """When every vehicle that could carry the group from where it waits (`here.at`,
+        from `here.ready`) was full or away the whole time it could have been picked up, say
+        so; None when one may have been free."""
+        place, since = here.at, max(0, _seconds(self.s.start, here.ready))
+        until = latest.get(place, -INF)
+        roads = [w for w in self.out[place] if w.kind == "road" and w.dst in latest]
+        able: dict[str, list[_Way]] = {}
+        for v in self.s.vehicles:
+            kind = next(k for k in self.s.fleet if k.id == v.fleet)
+            ways = [w for w in roads if kind in self._kinds(group, w)]
+            if ways:
+                able[v.id] = ways
+        if not able:
+            return None
+        seats = {g.id: g.seats for g in self.s.groups}
+        assert self.plan is not None
+        plans = {vp.id: vp for vp in self.plan.vehicles}
+        free_one: str | None = None
+        for vid, ways in able.items():
+            vehicle = self.s.vehicle_by_id[vid]
+            vp = plans.get(vid)
+            legs = vp.legs if vp else ()
+            # ride along: a leg out of the place in time with seats to spare
+            for leg in legs:
+                d = _seconds(self.s.start, leg.depart)
+                a = _seconds(self.s.start, leg.arrive)
+                taken = sum(seats.get(g, 0) for g in leg.groups if g != group.id)
+                if (
+                    leg.from_ == place
+                    and since <= d <= until
+                    and leg.to in latest
+                    and a <= latest[leg.to]
+                    and vehicle.seats - taken >= group.seats
+                    and group.id not in leg.groups
+                ):
+                    free_one = f"{vid} left {place} at {self._clock(d, place)} with seats to spare"
+                    break
+            if free_one:
+                break
+            # idle: between two legs, long enough to come, load, and be back
+            gaps = []
+            p, t = vehicle.at, max(0, _seconds(self.s.start, vehicle.available))
+            for leg in legs:
+                gaps.append((p, t, _seconds(self.s.start, leg.depart)))
+                p, t = leg.to, _seconds(self.s.start, leg.arrive)
+            gaps.append((p, t, INF))
+            drive = self._drive_times(vehicle.fleet)
+            for gp_place, a, b in gaps:
+                come = drive.get((gp_place, place), INF)
+                pick = max(a + come, since)
+                if pick > until:
+                    continue
+                for w in ways:
+                    if pick + w.duration > latest[w.dst] or pick + w.duration > self.end:
+                        continue
+                    back = drive.get((w.dst, gp_place), INF) if b < INF else 0
+                    if pick + w.duration + back <= b:
+                        free_one = f"{vid} stood free at {gp_place} from {self._clock(a, gp_place)}"
+                        break
+                if free_one:
+                    break
+            if free_one:
+                break
+        if free_one:
+            self._hint = free_one
+            return None
+        names = sorted(able)
+        listed = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        dests = ", ".join(group.destinations)
+        one = len(names) == 1
+        return Reason(
+            "vehicles",
+            (f"vehicles {', '.join(names[:6])}" + (" ..." if len(names) > 6 else ""),),
+            f"capacity ran out at vehicles: {'the only vehicle' if one else 'every vehicle'} "
+            f"that could carry it from {place} ({listed}) was full or on other trips until "
+            f"{self._clock(until, place)}, the last moment it could leave {place} and still "
+            f"reach {dests} by the end of the horizon",
+        )
+
+    def _drive_times(self, fleet_id: str) -> dict[tuple[str, str], int]:
+        """Shortest driving time between places for a fleet kind (closures ignored)."""
+        if fleet_id in self._drives:
+            return self._drives[fleet_id]
+        kind = next(k for k in self.s.fleet if k.id == fleet_id)
+        out: dict[tuple[str, str], int] = {}
+        for src in self.s.locations:
+            best = {src: 0}
+            heap = [(0, src)]
+            while heap:
+                t, p = heapq.heappop(heap)
+                if t > best.get(p, INF):
+                    continue
+                out[(src, p)] = t
+                for w in self.out[p]:
+                    if w.kind == "crossing" and not w.vehicles:
+                        continue
+                    if w.kind not in ("road", "crossing"):
+                        continue
+                    if kind.countries is not None and not (
+                        {self.country[w.src], self.country[w.dst]} <= kind.countries
+                    ):
+                        continue
+                    if t + w.duration < best.get(w.dst, INF):
+                        best[w.dst] = t + w.duration
+                        heapq.heappush(heap, (t + w.duration, w.dst))
+        self._drives[fleet_id] = out
+        return out
+
+    def _objective_reason(self, group: Group) -> Reason:
+        hint, self._hint = self._hint, None
+        order = ", then ".join(self.s.objective)
+        if self.plan is not None and self.plan.status == "optimal":
+            text = (
+                "the seats, crossing hours and vehicles it could have used went to groups that "
+                f"count more in the objectives ({order}); moving it would make the plan worse"
+            )
+            if hint:
+                text += f" ({hint})"
+            return Reason("objective", (), text)
+        text = (
+            "the plan is not proven optimal and leaves it although capacity seems to remain"
+            + (f" ({hint})" if hint else "")
+            + "; a longer time limit may move it"
+        )
+        return Reason("objective", (), text)
