@@ -1002,8 +1002,10 @@ class EvacuationModel:
 
     def static_bounds(self) -> dict[str, float]:
         """Bounds that hold whatever the capacities: each family reaches safety and its
-        destination no sooner than its fastest route allows, riding any vehicle that could
-        drive a road, taking no transfer time. True for every plan, so true for the best."""
+        destination no sooner than its fastest route allows (see `_earliest`), and only
+        families with a route can be evacuated. True for every plan, so true for the best."""
+        if getattr(self, "_static", None) is not None:
+            return dict(self._static)
         horizon = self.grid.horizon
         hours = 3600.0
         evac = 0
@@ -1028,6 +1030,7 @@ class EvacuationModel:
         out = {"evacuated": float(evac), "exposure": expo, "arrival": arr}
         if every_group_reaches:
             out["makespan"] = latest_needed
+        self._static = dict(out)
         return out
 
     def _kind_reach(self) -> list[tuple[int, list[int], dict[int, int]]]:
