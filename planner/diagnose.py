@@ -702,8 +702,16 @@ class _Explainer:
             docs,
         )
 
+    def _static(self, group: Group) -> str | None:
+        """`diagnose_unreachable`, once for every kind of group it can tell apart."""
+        docs = tuple(self._docs(group, w) for w in self.ways if w.documents is not None)
+        key = ("static", group.at, group.destinations, group.seats, group.own_vehicle, docs)
+        if key not in self._free_cache:
+            self._free_cache[key] = diagnose_unreachable(self.s, self.graph, group)
+        return self._free_cache[key]  # type: ignore[no-any-return]
+
     def _why(self, group: Group) -> Reason:
-        static = diagnose_unreachable(self.s, self.graph, group)
+        static = self._static(group)
         if static is not None:
             cause = (
                 "documents"

@@ -1029,7 +1029,8 @@ class EvacuationModel:
                 every_group_reaches = False
         out = {"evacuated": float(evac), "exposure": expo, "arrival": arr}
         if every_group_reaches:
-            out["makespan"] = latest_needed
+            # true for the makespan only once every family is known to be evacuated
+            out["makespan_if_all"] = latest_needed
         self._static = dict(out)
         return out
 
@@ -1500,6 +1501,17 @@ class EvacuationModel:
         """The tightest true bound of each optimised objective, and whether the plan is proven
         optimal: every stage solved to optimality, or meeting its bound."""
         static = self.static_bounds()
+        order = list(self.scenario.objective)
+        everyone = self.scenario.people
+        if (
+            "makespan_if_all" in static
+            and "evacuated" in order
+            and "makespan" in order
+            and order.index("evacuated") < order.index("makespan")
+            and objective.get("evacuated") == everyone
+        ):
+            # evacuated comes first and this plan moves everyone: so does the best plan
+            static["makespan"] = static["makespan_if_all"]
         bound: dict[str, float | int] = {}
         proven = exact
         for name in self.scenario.objective:
