@@ -233,6 +233,7 @@ class _Explainer:
         self._searches: dict[tuple[Any, ...], dict[str, int]] = {}
         self._drives: dict[str, dict[tuple[str, str], int]] = {}
         self._hint: str | None = None
+        self._plan_groups = {g.id: g for g in plan.groups} if plan is not None else {}
         self._read_plan()
 
     # ---- the network in seconds
@@ -743,7 +744,13 @@ class _Explainer:
                 f"{self._clock(free[best], best)} only by leaving between the "
                 f"{step}-minute steps the plan is made on; a shorter `step` may let it go",
             )
-        return self._capacity_reason(group, free, latest)
+        # groups alike that the plan treated alike (left where they were, most often) have
+        # the same reason
+        legs = self._plan_groups[group.id].legs if group.id in self._plan_groups else ()
+        same = ("capacity", key, legs)
+        if same not in self._free_cache:
+            self._free_cache[same] = self._capacity_reason(group, free, latest)
+        return self._free_cache[same]  # type: ignore[no-any-return]
 
     def _time_reason(self, group: Group, free: dict[str, int]) -> Reason:
         dests = ", ".join(group.destinations)
@@ -858,8 +865,7 @@ class _Explainer:
     def _capacity_reason(
         self, group: Group, free: dict[str, int], latest: dict[str, int]
     ) -> Reason:
-        assert self.plan is not None
-        gp = self.plan.group(group.id)
+        gp = self._plan_groups[group.id]
         own_services, own_hours = self._own_use(gp.legs, group)
 
         def reaches(**kw: Any) -> bool:

@@ -10,7 +10,8 @@ sailing also gets a check-in event, from the latest check-in time to departure.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -73,8 +74,35 @@ def _event(
     return event
 
 
+@lru_cache(maxsize=None)
+def _vtimezone(tzid: str, first: date, last: date):  # type: ignore[no-untyped-def]
+    """The VTIMEZONE of one zone over the plan's dates, made once for every calendar:
+    icalendar builds it day by day, which is slow over its default range of decades."""
+    from icalendar import Timezone
+
+    try:
+        return Timezone.from_tzid(tzid, first_date=first, last_date=last)
+    except ValueError:
+        return None
+
+
 def _finish(cal, path: Path) -> Path:  # type: ignore[no-untyped-def]
-    cal.add_missing_timezones()
+    times = [
+        value.dt
+        for event in cal.walk("VEVENT")
+        for key in ("DTSTART", "DTEND")
+        if (value := event.get(key)) is not None and isinstance(value.dt, datetime)
+    ]
+    if times:
+        first = min(times).date() - timedelta(days=2)
+        last = max(times).date() + timedelta(days=2)
+        at = len(cal.timezones)
+        for tzid in sorted(cal.get_missing_tzids()):
+            zone = _vtimezone(tzid, first, last)
+            if zone is not None:
+                cal.subcomponents.insert(at, zone)
+                at += 1
+    cal.add_missing_timezones()  # anything left, the slow way
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(cal.to_ical())
     return path
