@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -74,7 +74,7 @@ def _event(
     return event
 
 
-@lru_cache(maxsize=None)
+@cache
 def _vtimezone(tzid: str, first: date, last: date):  # type: ignore[no-untyped-def]
     """The VTIMEZONE of one zone over the plan's dates, made once for every calendar:
     icalendar builds it day by day, which is slow over its default range of decades."""
