@@ -28,6 +28,7 @@ on the grid keeps the rules in real time.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 import time
@@ -359,8 +360,6 @@ class EvacuationModel:
         t0 = max(0, self.grid.up(_seconds(self.grid, vehicle.available)))
         earliest = {start: t0}
         frontier = [(t0, start)]
-        import heapq
-
         while frontier:
             t, p = heapq.heappop(frontier)
             if earliest.get(p, math.inf) < t:
@@ -930,7 +929,6 @@ class EvacuationModel:
                 node = nxt.head
             for va in v_arcs:
                 self.model.add_hint(va.var, 1 if id(va) in used else 0)
-        del vehicle_index
 
     def _walk(
         self,
@@ -1054,8 +1052,6 @@ class EvacuationModel:
         alone; it keeps the documents, seats, hours, closures, check-in and transfers (taken
         when the kind of carrier changes), and ignores every capacity shared with others.
         """
-        import heapq
-
         inf = 1 << 60
         step = self.grid.step
         none, foot, service = -10, -11, -12
