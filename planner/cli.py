@@ -174,7 +174,7 @@ def plan(
         if method == "greedy":
             from planner.greedy import dispatch
 
-            result = dispatch(scenario, seed=seed)
+            result = dispatch(scenario, seed=seed, deadline=time.monotonic() + budget)
         else:
             result = solve(scenario, params)
     finally:

@@ -119,13 +119,15 @@ Hop = tuple[int, str]
 """One step of a group's way: (link index, mode), mode `fleet`, `own`, `foot` or `service`."""
 
 
-def dispatch(scenario: Scenario, seed: int = 0) -> Plan:
+def dispatch(scenario: Scenario, seed: int = 0, deadline: float | None = None) -> Plan:
     """Make a first-come-first-served plan for `scenario` that keeps every rule.
 
     Parameters:
         scenario: the checked scenario.
         seed: reshuffles the order of groups that tie on priority and readiness; the same
             seed always gives the same plan.
+        deadline: a `time.monotonic()` instant; the first dispatch always runs, further
+            ones (right-sizing, keeping vehicles back) only while each can finish by then.
 
     Returns:
         A :class:`Plan` with status `feasible`, no bounds, every group with its status and,
@@ -148,7 +150,7 @@ def dispatch(scenario: Scenario, seed: int = 0) -> Plan:
     (3, 'bus-1')
     """
     started = time.perf_counter()
-    dispatcher = _keep_back(scenario, seed)
+    dispatcher = _keep_back(scenario, seed, deadline)
     plan = dispatcher.plan(time.perf_counter() - started)
     log.info(
         "dispatch: %s people evacuated of %s in %.2f s",
@@ -159,7 +161,7 @@ def dispatch(scenario: Scenario, seed: int = 0) -> Plan:
     return plan
 
 
-def _keep_back(scenario: Scenario, seed: int) -> _Dispatcher:
+def _keep_back(scenario: Scenario, seed: int, deadline: float | None = None) -> _Dispatcher:
     """Dispatch as it comes and with vehicles right-sized (see `_Dispatcher.fit`); from
     the better, try keeping a vehicle back for the group ready after the start that
     waited longest (a later family needing a vehicle that had all gone with the first
@@ -172,22 +174,33 @@ def _keep_back(scenario: Scenario, seed: int) -> _Dispatcher:
     index = _Index(scenario)
     best: _Dispatcher | None = None
     score: tuple[float, ...] = ()
+    one_run = 0.0
+
+    def time_for_another() -> bool:
+        return deadline is None or time.monotonic() + 1.5 * one_run < deadline
+
     for fit in (False, True):
+        if best is not None and not time_for_another():
+            break
+        began = time.monotonic()
         trial = _Dispatcher(scenario, seed, index, fit=fit)
         trial.run()
+        one_run = max(one_run, time.monotonic() - began)
         trial_score = trial.score()
         if best is None or trial_score < score:
             best, score = trial, trial_score
     assert best is not None
     tried: set[int] = set()
     trials = 0
-    while trials < RESERVE_TRIALS:
+    while trials < RESERVE_TRIALS and time_for_another():
         found = best.waited_longest(tried)
         if found is None:
             break
         party, choices = found
         tried.add(party)
         for van in choices[:RESERVE_CHOICES]:
+            if not time_for_another():
+                break
             better = _try_keeping(
                 best, {**best.reserved, van: party}, score, RESERVE_TRIALS - trials
             )

@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 
 OWN = -1
 """Carrier index of a group's own vehicle."""
-MAX_MODEL = 1_500_000
+MAX_MODEL = 300_000
 """Estimated arcs above which the CP-SAT model is not built at all (see `solve`)."""
 LARGE_MODEL = 60_000
 """Variables above which presolve is skipped (see `_solve_once`)."""
@@ -1607,7 +1607,10 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     except ImportError:  # pragma: no cover - the dispatcher ships with the package
         dispatch = None  # type: ignore[assignment]
     if dispatch is not None:
-        start = dispatch(scenario, seed=params.seed)
+        # the dispatcher may refine its plan for at most half of the time
+        start = dispatch(
+            scenario, seed=params.seed, deadline=time.monotonic() + 0.5 * params.time_limit
+        )
     model = EvacuationModel(scenario, build=False)
     static = model.static_bounds()
     meets = start is not None and all(
@@ -1619,7 +1622,9 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     if meets:
         log.info("the dispatcher's plan meets every bound: nothing to search for")
         plan = start  # type: ignore[assignment]
-    elif model.too_large and start is not None:
+    elif start is not None and (
+        model.too_large or deadline - time.monotonic() < 0.25 * params.time_limit
+    ):
         log.warning(
             "the CP-SAT model would have about %d arcs: the dispatcher's plan is returned",
             model.size_estimate,
@@ -1632,8 +1637,10 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         bound, proven = model._combine_bounds(start.objective, {}, {}, True)
         if proven:
             how = "proven optimal by the bounds"
+        elif plan is start:
+            how = "too large for cp-sat" if model.too_large else "no time left for cp-sat"
         else:
-            how = "too large for cp-sat" if model.too_large else "not improved by cp-sat"
+            how = "not improved by cp-sat"
         stats = dict(start.stats, method=f"greedy, {how}", bounds_from="static")
         plan = Plan(
             scenario=start.scenario,
