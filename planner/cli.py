@@ -22,6 +22,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False)
+SHOWN = 20
+"""Groups not evacuated listed in the summary; the rest are in plan.json and the report."""
 err = Console(stderr=True, highlight=False)
 
 
@@ -85,9 +87,11 @@ def print_summary(plan: object, scenario: object, seconds: float, path: Path) ->
     out.print(table)
     if counts["left_behind"] or counts["safe"]:
         out.print("Not evacuated:")
-        for g in plan.groups:
-            if g.status != "evacuated":
-                out.print(f"  {g.id} ({g.people}): {g.status}, {g.reason}", markup=False)
+        missed = [g for g in plan.groups if g.status != "evacuated"]
+        for g in missed[:SHOWN]:
+            out.print(f"  {g.id} ({g.people}): {g.status}, {g.reason}", markup=False)
+        if len(missed) > SHOWN:
+            out.print(f"  ... and {len(missed) - SHOWN} more groups: see plan.json and the report")
 
 
 class _progress_line:
