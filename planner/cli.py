@@ -86,6 +86,11 @@ def print_summary(plan: object, scenario: object, seconds: float, path: Path) ->
     table.add_row("written", str(path))
     out.print(table)
     if counts["left_behind"] or counts["safe"]:
+        from planner.diagnose import main_bottleneck
+
+        neck = main_bottleneck(scenario, plan)
+        if neck:
+            out.print(f"Main bottleneck: {neck}", markup=False)
         out.print("Not evacuated:")
         missed = [g for g in plan.groups if g.status != "evacuated"]
         for g in missed[:SHOWN]:

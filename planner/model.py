@@ -1651,4 +1651,17 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             vehicles=start.vehicles,
             stats=stats,
         )
-    return plan
+    return _with_reasons(scenario, plan)
+
+
+def _with_reasons(scenario: Scenario, plan: Plan) -> Plan:
+    """The plan with the specific reason of every group not evacuated (planner.diagnose)."""
+    if all(g.status == "evacuated" for g in plan.groups):
+        return plan
+    from planner.diagnose import with_reasons
+
+    try:
+        return with_reasons(scenario, plan)
+    except Exception:  # a reason is worth less than the plan: keep the solver's own
+        log.exception("could not work out the reasons; the solver's reasons are kept")
+        return plan
