@@ -1108,7 +1108,9 @@ class _Checker:
 
     def check_capacity(self) -> None:
         """Rule 7: at a place with `capacity`, never more people at once; a group counts
-        from its arrival until its next departure (the horizon end if it stays)."""
+        from its arrival until its next departure, and for ever if it stays (so a group
+        arriving at the very end of the horizon still counts)."""
+        forever = self.end + timedelta(days=1)
         events: dict[str, list[tuple[datetime, int, str]]] = defaultdict(list)
         for gid, legs in self.group_legs.items():
             people = self.s.group_by_id[gid].people
@@ -1116,7 +1118,7 @@ class _Checker:
                 place = self.place(leg.to)
                 if place is None or place.capacity is None or leg.arrive is None:
                     continue
-                leaves = self.end if following is None else following.depart
+                leaves = forever if following is None else following.depart
                 if leaves is None or leaves <= leg.arrive:
                     continue
                 events[place.id].append((leg.arrive, people, gid))
@@ -1145,7 +1147,7 @@ class _Checker:
                 self.report_capacity(place_id, capacity, over, t)
                 over = None
         if over is not None:
-            self.report_capacity(place_id, capacity, over, self.end)
+            self.report_capacity(place_id, capacity, over, min(t, self.end))
 
     def report_capacity(
         self,

@@ -34,7 +34,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -696,8 +696,14 @@ class EvacuationModel:
             return
         slots: dict[tuple[int, int], list] = defaultdict(list)
         settled: dict[tuple[int, int], list] = defaultdict(list)
+        # who is there at the end of the horizon, and so for ever after
+        at_end: dict[int, list] = defaultdict(list)
         for k, arcs in zip(self.classes, self.carcs, strict=True):
             for a in arcs:
+                if a.head[0] in ("F", "A") and self._node_time(a.head) >= last:
+                    there = a.head[1] if a.head[0] == "F" else a.head[2]
+                    if self.capacity[there] is not None and there != k.origin:
+                        at_end[there].append((k.people, a.var, k.size))
                 place_of_tail = a.tail[1] if a.tail[0] == "F" else a.tail[2]
                 if a.kind in ("wait", "aboard"):
                     if self.capacity[place_of_tail] is not None and place_of_tail != k.origin:
@@ -729,6 +735,14 @@ class EvacuationModel:
                 # a slot that could never hold more than the limit needs no constraint
                 if sum(n * most for n, _, most in terms) > limit:
                     self.model.add(_weighted([(n, var) for n, var, _ in terms]) <= limit)
+            # families arriving at the very end of the horizon stay for ever too
+            for s in range(
+                last, max(settled_slot for _, settled_slot in settled) + 1 if settled else last
+            ):
+                running.extend(settled.get((p, s), []))
+            terms = at_end.get(p, []) + running
+            if sum(n * most for n, _, most in terms) > limit:
+                self.model.add(_weighted([(n, var) for n, var, _ in terms]) <= limit)
 
     # ---- objectives
 
@@ -749,6 +763,9 @@ class EvacuationModel:
             w = int(k.weight * wscale)
             if k.origin in k.dests:
                 evac_const += k.people * k.size
+                if self.danger[k.origin]:
+                    # evacuated where it stands, yet in danger for the whole horizon
+                    expo_const += w * k.people * horizon * k.size
                 continue
             arr_const += k.people * horizon * k.size
             if self.danger[k.origin]:
@@ -1015,6 +1032,8 @@ class EvacuationModel:
             w = float(k.weight)
             if k.origin in k.dests:
                 evac += k.people * k.size
+                if self.danger[k.origin]:
+                    expo += w * k.people * k.size * horizon / hours
                 continue
             safe, dest = self._earliest(k)
             if self.danger[k.origin]:
@@ -1117,7 +1136,11 @@ class EvacuationModel:
         return safe, dest
 
     def _solve_once(
-        self, params: SolveParameters, budget: float, stage: str = ""
+        self,
+        params: SolveParameters,
+        budget: float,
+        stage: str = "",
+        target: float | None = None,
     ) -> tuple[Any, Any]:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.05, budget)
@@ -1129,8 +1152,8 @@ class EvacuationModel:
             # even with a complete hint; the search itself starts from the hint at once
             solver.parameters.cp_model_presolve = False
         callback = None
-        if params.progress is not None:
-            callback = _Progress(params.progress, stage, self._to_hours)
+        if params.progress is not None or target is not None:
+            callback = _Progress(params.progress, stage, self._to_hours, target)
         return solver, solver.solve(self.model, callback)
 
     def solve(
@@ -1160,6 +1183,7 @@ class EvacuationModel:
         solution: dict[int, int] | None = None
         all_vars = self._all_vars()
         static = self.static_bounds()
+        exact_bounds = self.grid_aligned()
         for stage, name in enumerate(order):
             terms, const, sense = self.objectives[name]
             expr = _weighted(terms) + const
@@ -1194,7 +1218,12 @@ class EvacuationModel:
             stage_deadline = time.monotonic() + (deadline - time.monotonic()) * share
             first_bound: float | None = None
             while True:
-                solver, status = self._solve_once(params, stage_deadline - time.monotonic(), name)
+                target = (
+                    self._to_units(name, static[name]) if name in static and exact_bounds else None
+                )
+                solver, status = self._solve_once(
+                    params, stage_deadline - time.monotonic(), name, target
+                )
                 if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                     break
                 if first_bound is None:
@@ -1252,6 +1281,15 @@ class EvacuationModel:
             self.model.clear_hints()
             for v in all_vars:
                 self.model.add_hint(v, solution[id(v)])
+        if solution is None and start is not None:
+            # every stage was met by the starting plan: it is the answer
+            bound, proven = self._combine_bounds(start.objective, {}, {}, True)
+            return replace(
+                start,
+                status="optimal" if proven else "feasible",
+                bound=bound,
+                stats=dict(start.stats, bounds_from="static"),
+            )
         if solution is not None and len(values) == len(order):
             solution = self._tidy(solution, params, deadline) or solution
         seconds = time.monotonic() - started
@@ -1487,6 +1525,37 @@ class EvacuationModel:
             },
         )
 
+    def grid_aligned(self) -> bool:
+        """True when every time the rules compare falls on the `step` grid: then the best plan
+        on the grid is as good as any plan, and bounds proved on the grid are true bounds.
+        Otherwise no bound is reported (a plan off the grid could do better)."""
+        step = self.grid.step
+        if 3600 % step and step % 3600:
+            return False
+        sc = self.scenario
+        times = [self.grid.horizon]
+        times += [max(0, _seconds(self.grid, g.ready)) for g in sc.groups]
+        times += [max(0, _seconds(self.grid, v.available)) for v in sc.fleet]
+        times += [int(r.duration.total_seconds()) for r in sc.roads]
+        times += [int(c.processing.total_seconds()) for c in sc.crossings]
+        times += [int(loc.transfer.total_seconds()) for loc in sc.locations.values()]
+        for service in sc.services:
+            times += [
+                _seconds(self.grid, service.departs),
+                _seconds(self.grid, service.arrives),
+                int(service.check_in.total_seconds()),
+            ]
+        lo, hi = sc.start, sc.end
+        for road in sc.roads:
+            tz = sc.locations[road.from_].timezone
+            for a, b in window_intervals(road.closed, tz, lo, hi):
+                times += [_seconds(self.grid, a), _seconds(self.grid, b)]
+        for c in sc.crossings:
+            tz = sc.locations[c.from_].timezone
+            for a, b in window_intervals(c.open + c.closed, tz, lo, hi):
+                times += [_seconds(self.grid, a), _seconds(self.grid, b)]
+        return all(t % step == 0 for t in times)
+
     def _combine_bounds(
         self,
         objective: dict[str, float | int | None],
@@ -1496,6 +1565,9 @@ class EvacuationModel:
     ) -> tuple[dict[str, float | int], bool]:
         """The tightest true bound of each optimised objective, and whether the plan is proven
         optimal: every stage solved to optimality, or meeting its bound."""
+        if not self.grid_aligned():
+            # bounds found on the grid may not hold for plans off it: report none
+            return {}, False
         static = self.static_bounds()
         order = list(self.scenario.objective)
         everyone = self.scenario.people
@@ -1548,22 +1620,28 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
     def __init__(
         self,
-        report: Callable[[str, float, float, float], None],
+        report: Callable[[str, float, float, float], None] | None,
         stage: str,
         to_hours: Callable[[str, float], float],
+        target: float | None = None,
     ) -> None:
         super().__init__()
         self.report = report
         self.stage = stage
         self.to_hours = to_hours
+        self.target = target
 
     def on_solution_callback(self) -> None:
-        self.report(
-            self.stage,
-            self.wall_time,
-            self.to_hours(self.stage, self.objective_value),
-            self.to_hours(self.stage, self.best_objective_bound),
-        )
+        if self.report is not None:
+            self.report(
+                self.stage,
+                self.wall_time,
+                self.to_hours(self.stage, self.objective_value),
+                self.to_hours(self.stage, self.best_objective_bound),
+            )
+        if self.target is not None and abs(self.objective_value - self.target) < 1e-6:
+            # a plan that meets a bound true for every plan cannot be beaten
+            self.stop_search()
 
 
 def _weighted(terms: list) -> Any:
