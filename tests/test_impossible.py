@@ -1,0 +1,472 @@
+"""Scenarios that cannot get everyone out: the best plan, and why the rest cannot go.
+
+Each file in tests/data/impossible is tiny, and its optimum is worked out by hand in its
+comment. A valid scenario that leaves people behind still gets a plan (`planner plan` exits
+0), the plan keeps every rule (`planner check` accepts it), it moves as many as the rules
+allow, tells evacuated, safe and left behind apart, and every group not evacuated carries a
+specific reason: :func:`planner.diagnose.explain` finds it from the scenario and the plan.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.check import check_plan
+from planner.cli import app
+from planner.diagnose import explain, main_bottleneck, reasons, with_reasons
+from planner.greedy import dispatch
+from planner.model import EvacuationModel, SolveParameters, solve
+from planner.plan import GroupPlan, Plan, plan_to_dict
+from planner.read import read_scenario
+from planner.scenario import Scenario
+
+HERE = Path(__file__).parent
+DATA = HERE / "data" / "impossible"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The hand-worked optimum of one file.
+
+    `statuses` counts groups by status; `fixed` names the status of the groups whose fate
+    the optimum decides (in flight_full either family may fly). `gist` is what any reason
+    of a group not evacuated must say (`*` for every such group); `detail` is what the
+    reason of :func:`explain` says beyond that.
+    """
+
+    evacuated: int
+    exposure: float
+    arrival: float
+    statuses: dict[str, int]
+    fixed: dict[str, str] = field(default_factory=dict)
+    gist: dict[str, str] = field(default_factory=dict)
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+EXPECTED = {
+    "no_route": Expected(
+        3,
+        30.0,
+        42.0,
+        {"evacuated": 1, "left_behind": 1, "safe": 1},
+        {"T": "evacuated", "I": "left_behind", "H": "safe"},
+        gist={
+            "I": r"no road, crossing or service connects island to haven",
+            "H": r"no road, crossing or service connects rock to haven",
+        },
+        detail={"H": r"stays at rock, out of the danger zone"},
+    ),
+    "documents": Expected(
+        2,
+        38.0,
+        38.0,
+        {"evacuated": 1, "left_behind": 1},
+        {"V": "left_behind", "W": "evacuated"},
+        gist={"V": r"documents"},
+        detail={"V": r"no crossing or service on the way from post to across"},
+    ),
+    "stretcher": Expected(
+        4,
+        32.0,
+        32.0,
+        {"evacuated": 1, "left_behind": 1},
+        {"S": "left_behind", "P": "evacuated"},
+        gist={"S": r"5 seats"},
+        detail={"S": r"more than any vehicle"},
+    ),
+    "late": Expected(
+        2,
+        54.0,
+        54.0,
+        {"evacuated": 1, "left_behind": 2},
+        {"E": "evacuated", "L": "left_behind", "Z": "left_behind"},
+        gist={"L": r"ready too late|no connection in time", "Z": r"ready too late"},
+        detail={
+            "L": r"no connection in time: it can be at airport at 10:30 .*check-in closed at "
+            r"10:00 .*flight RU1",
+            "Z": r"ready at 19:00 .*horizon has ended \(18:00",
+        },
+    ),
+    "curfew_late": Expected(
+        2,
+        40.0,
+        40.0,
+        {"evacuated": 1, "left_behind": 1},
+        {"C": "left_behind", "D": "evacuated"},
+        gist={"C": r"ready too late"},
+        detail={"C": r"ready at town at 07:00 .*reaches haven at 22:00 .*horizon ends"},
+    ),
+    "van_late": Expected(
+        0,
+        24.0,
+        24.0,
+        {"left_behind": 1},
+        {"W": "left_behind"},
+        gist={"W": r"ready too late|no connection in time"},
+        detail={"W": r"van-1.*can be at town at 17:00"},
+    ),
+    "flight_full": Expected(
+        3,
+        6.0,
+        54.0,
+        {"evacuated": 1, "safe": 1},
+        gist={"*": r"flight.*RU1"},
+        detail={
+            "*": r"capacity ran out on flights: .*before check-in closed at 09:00 .*RU1 "
+            r"departing 10:00 .*\(3 of 5 seats taken\).*taken out of the danger zone to airport"
+        },
+    ),
+    "crossing_window": Expected(
+        5,
+        55.5,
+        55.5,
+        {"evacuated": 2, "left_behind": 1},
+        {"F3": "evacuated", "F2": "evacuated", "F4": "left_behind"},
+        gist={"F4": r"crossing gate"},
+        detail={
+            "F4": r"capacity ran out at crossing gate .*every hour it could have started in, "
+            r"from 07:00 to 08:00 .*no room left for its 4 people"
+        },
+    ),
+    "trips": Expected(
+        8,
+        56.0,
+        56.0,
+        {"evacuated": 2, "left_behind": 1},
+        gist={"*": r"vehicle.*van-1"},
+        detail={
+            "*": r"capacity ran out at vehicles: the only vehicle that could carry it from town "
+            r"\(van-1\) was full or on other trips until 10:00 "
+        },
+    ),
+    "place_full": Expected(
+        3,
+        39.0,
+        39.0,
+        {"evacuated": 1, "left_behind": 1},
+        gist={"*": r"haven"},
+        detail={"*": r"capacity ran out at place haven \(room for 4 people\)"},
+    ),
+    "off_grid": Expected(
+        # the planner's best on its 1 h grid; a plan written by hand evacuates 2 (see the
+        # xfail test below)
+        0,
+        24.0,
+        24.0,
+        {"left_behind": 1},
+        {"G": "left_behind"},
+        gist={"G": r"no connection in time|ready too late"},
+        detail={"G": r"planning grid.*reach home at 10:30 .*shorter `step`"},
+    ),
+}
+
+
+
+def scenario_of(name: str) -> Scenario:
+    return read_scenario(DATA / f"{name}.yaml")
+
+
+def reason_matches(expected: Expected, gid: str, reason: str | None, detailed: bool) -> None:
+    patterns = [expected.gist.get(gid) or expected.gist.get("*")]
+    if detailed:
+        patterns.append(expected.detail.get(gid) or expected.detail.get("*"))
+    assert reason, f"{gid}: no reason"
+    for pattern in patterns:
+        if pattern:
+            assert re.search(pattern, reason), f"{gid}: {reason!r} does not say {pattern!r}"
+
+
+def assert_outcome(expected: Expected, data: dict) -> None:
+    """The plan's objective values and statuses are the hand-worked optimum's."""
+    assert data["objective"]["evacuated"] == expected.evacuated
+    assert data["objective"]["exposure"] == pytest.approx(expected.exposure)
+    assert data["objective"]["arrival"] == pytest.approx(expected.arrival)
+    statuses = {g["id"]: g["status"] for g in data["groups"]}
+    assert Counter(statuses.values()) == Counter(expected.statuses)
+    for gid, status in expected.fixed.items():
+        assert statuses[gid] == status, gid
+    for g in data["groups"]:
+        assert (g["reason"] is None) == (g["status"] == "evacuated"), g
+
+
+def checked_dict(scenario: Scenario, plan: Plan) -> dict:
+    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
+    violations = check_plan(scenario, data)
+    assert violations == [], "\n".join(str(v) for v in violations)
+    assert [g["id"] for g in data["groups"]] == [g.id for g in scenario.groups]
+    return data
+
+
+def with_bug(names: dict[str, str]) -> list:
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=names[n])) if n in names else n
+        for n in sorted(EXPECTED)
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# `planner plan` and `planner check` on the command line
+
+runner = CliRunner()
+
+
+def run_plan(name: str, out: Path) -> tuple[dict, str]:
+    """`planner plan` then `planner check` on the written plan; returns plan.json and the
+    summary printed."""
+    scenario_path = str(DATA / f"{name}.yaml")
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            scenario_path,
+            "-o",
+            str(out),
+            "--time-limit",
+            "20",
+            "--seed",
+            "1",
+            "--no-outputs",
+        ],
+    )
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "Traceback" not in result.output
+    written = out / "plan.json"
+    assert written.is_file()
+    checked = runner.invoke(app, ["check", scenario_path, str(written)])
+    assert checked.exit_code == 0, checked.output
+    assert "keeps every rule" in checked.output
+    return json.loads(written.read_text(encoding="utf-8")), result.output
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_plan_command_moves_as_many_as_the_rules_allow(name: str, tmp_path: Path) -> None:
+    data, summary = run_plan(name, tmp_path)
+    expected = EXPECTED[name]
+    assert_outcome(expected, data)
+    left = [g for g in data["groups"] if g["status"] != "evacuated"]
+    if left:
+        assert "Not evacuated:" in summary
+        for g in left:
+            assert f"{g['id']} ({g['people']}): {g['status']}" in summary
+
+
+GENERIC = (
+    "the plan's reason comes from the solver, not from planner.diagnose.explain: "
+    "{what}; fixed once solve() returns with_reasons(scenario, plan)"
+)
+PLAN_REASON_BUGS: dict[str, str] = {}
+
+
+@pytest.mark.parametrize("name", with_bug(PLAN_REASON_BUGS))
+def test_plan_reasons_name_the_cause(name: str, tmp_path: Path) -> None:
+    data, _ = run_plan(name, tmp_path)
+    expected = EXPECTED[name]
+    assert_outcome(expected, data)
+    for g in data["groups"]:
+        if g["status"] != "evacuated":
+            reason_matches(expected, g["id"], g["reason"], detailed=False)
+            if name == "off_grid":
+                assert "grid" in g["reason"]
+
+
+def test_plan_command_writes_outputs_for_a_plan_that_leaves_people(tmp_path: Path) -> None:
+    """With the outputs (report, manifests) as well: still exit 0, and the plan checks."""
+    scenario_path = str(DATA / "flight_full.yaml")
+    result = runner.invoke(
+        app, ["plan", scenario_path, "-o", str(tmp_path), "--time-limit", "30", "--seed", "1"]
+    )
+    assert result.exit_code == 0, (result.output, result.exception)
+    checked = runner.invoke(app, ["check", scenario_path, str(tmp_path / "plan.json")])
+    assert checked.exit_code == 0, checked.output
+    assert len(list(tmp_path.iterdir())) > 1
+
+
+# --------------------------------------------------------------------------------------
+# solve() and dispatch() directly, with explain()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_solve_is_optimal_and_explained(name: str) -> None:
+    scenario = scenario_of(name)
+    plan = solve(scenario, SolveParameters(time_limit=20, seed=1))
+    data = checked_dict(scenario, plan)
+    expected = EXPECTED[name]
+    assert_outcome(expected, data)
+    found = explain(scenario, plan)
+    assert set(found) == {g.id for g in plan.groups if g.status != "evacuated"}
+    for gid, reason in found.items():
+        reason_matches(expected, gid, reason, detailed=True)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_dispatch_plan_is_checked_and_explained(name: str) -> None:
+    """With seed 0 the dispatcher reaches the hand-worked optimum on every one of these
+    files, and explain() gives the same reasons for its plan."""
+    scenario = scenario_of(name)
+    plan = dispatch(scenario, seed=0)
+    data = checked_dict(scenario, plan)
+    expected = EXPECTED[name]
+    assert_outcome(expected, data)
+    for gid, reason in explain(scenario, plan).items():
+        reason_matches(expected, gid, reason, detailed=True)
+
+
+def test_explain_a_worse_plan_that_sent_the_big_family() -> None:
+    """With seed 1 the dispatcher sends the family of 4 through the one open hour, and the
+    families of 3 and 2 find no room: explain() names the crossing for both."""
+    scenario = scenario_of("crossing_window")
+    plan = dispatch(scenario, seed=1)
+    checked_dict(scenario, plan)
+    assert [g.id for g in plan.groups if g.status == "evacuated"] == ["F4"]
+    found = explain(scenario, plan)
+    assert set(found) == {"F3", "F2"}
+    assert "no room left for its 3 people" in found["F3"]
+    assert "no room left for its 2 people" in found["F2"]
+    for reason in found.values():
+        assert "crossing gate" in reason and "from 07:00 to 08:00" in reason
+    assert main_bottleneck(scenario, plan) == (
+        "crossing gate throughput: 5 people in 2 groups not evacuated"
+    )
+
+
+def test_explain_does_not_blame_vehicles_that_stood_idle() -> None:
+    """A plan in which nobody moves: the van was free all the time, so the reason says the
+    plan could do better instead of blaming the vehicles."""
+    scenario = scenario_of("trips")
+    plan = dispatch(scenario)
+    idle = replace(
+        plan,
+        status="feasible",
+        vehicles=(),
+        groups=tuple(GroupPlan(g.id, g.people, "left_behind", None) for g in plan.groups),
+    )
+    found = explain(scenario, idle)
+    assert set(found) == {"F-1", "F-2", "F-3"}
+    for reason in found.values():
+        assert reason.startswith("the plan is not proven optimal"), reason
+        assert "van-1 stood free at town from 06:00" in reason
+        assert "capacity ran out" not in reason
+
+
+def test_explain_uses_the_plan_not_its_reasons() -> None:
+    """Reasons are derived again from the scenario and the legs: what the plan says does
+    not matter."""
+    scenario = scenario_of("crossing_window")
+    plan = dispatch(scenario)
+    blank = replace(plan, groups=tuple(replace(g, reason="?") for g in plan.groups))
+    assert explain(scenario, blank) == explain(scenario, plan)
+    assert "crossing gate" in explain(scenario, blank)["F4"]
+
+
+def test_with_reasons_replaces_only_the_reasons() -> None:
+    scenario = scenario_of("flight_full")
+    plan = solve(scenario, SolveParameters(time_limit=20, seed=1))
+    better = with_reasons(scenario, plan)
+    assert [(g.id, g.status, g.legs) for g in better.groups] == [
+        (g.id, g.status, g.legs) for g in plan.groups
+    ]
+    assert better.objective == plan.objective and better.vehicles == plan.vehicles
+    for g in better.groups:
+        if g.status == "evacuated":
+            assert g.reason is None
+        else:
+            assert "RU1" in (g.reason or "")
+    checked_dict(scenario, better)
+
+
+def test_reasons_carry_cause_and_resources() -> None:
+    scenario = scenario_of("crossing_window")
+    found = reasons(scenario, dispatch(scenario))
+    assert found["F4"].cause == "crossing"
+    assert found["F4"].resources == ("crossing gate throughput",)
+
+
+@pytest.mark.parametrize(
+    "name, bottleneck",
+    [
+        ("crossing_window", "crossing gate throughput: 4 people in 1 group not evacuated"),
+        ("flight_full", "flight RU1 seats: 3 people in 1 group not evacuated"),
+        ("trips", "vehicles van-1: 4 people in 1 group not evacuated"),
+        ("late", "time (ready too late, or no connection in time): 3 people in 2 groups"),
+        ("no_route", "no way out of island: 2 people in 1 group"),
+        ("place_full", "place haven: 3 people in 1 group"),
+    ],
+)
+def test_main_bottleneck(name: str, bottleneck: str) -> None:
+    scenario = scenario_of(name)
+    found = main_bottleneck(scenario, dispatch(scenario, seed=0))
+    assert found is not None and found.startswith(bottleneck), found
+
+
+def test_no_bottleneck_when_everybody_is_evacuated() -> None:
+    scenario = read_scenario(HERE / "data" / "solve" / "shuttle.yaml")
+    plan = dispatch(scenario)
+    assert plan.objective["evacuated"] == scenario.people
+    assert main_bottleneck(scenario, plan) is None
+    assert explain(scenario, plan) == {}
+
+
+# --------------------------------------------------------------------------------------
+# Bugs the files above show in the solver, kept until fixed
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the solver says `optimal` with bound evacuated 0, but the plan below keeps every "
+    "rule and evacuates 2: static_bounds rounds readiness up to the grid and the CP-SAT bound "
+    "holds only for plans on the grid, so neither is a true bound (PLAN.md)",
+)
+def test_off_grid_bound_is_true() -> None:
+    scenario = scenario_of("off_grid")
+    by_hand = {
+        "format": "evacuation-plan/1",
+        "scenario": scenario.name,
+        "status": "feasible",
+        "objective": {"evacuated": 2, "exposure": 9.0, "arrival": 9.0, "makespan": 4.5},
+        "bound": {},
+        "groups": [
+            {
+                "id": "G",
+                "people": 2,
+                "status": "evacuated",
+                "reason": None,
+                "legs": [
+                    {
+                        "kind": "road",
+                        "from": "town",
+                        "to": "airport",
+                        "vehicle": "own",
+                        "depart": "2013-10-03T06:10:00+02:00",
+                        "arrive": "2013-10-03T06:55:00+02:00",
+                    },
+                    {
+                        "kind": "flight",
+                        "service": "RU3",
+                        "from": "airport",
+                        "to": "home",
+                        "depart": "2013-10-03T07:30:00+02:00",
+                        "arrive": "2013-10-03T10:30:00+02:00",
+                    },
+                ],
+            }
+        ],
+        "vehicles": [],
+    }
+    assert check_plan(scenario, by_hand) == []
+    plan = solve(scenario, SolveParameters(time_limit=20, seed=1))
+    assert plan.status != "optimal" or plan.objective["evacuated"] == 2
+    assert plan.bound["evacuated"] >= 2
+
+
+def test_model_returns_the_start_plan_when_it_meets_every_bound() -> None:
+    scenario = scenario_of("stretcher")
+    start = dispatch(scenario, seed=1)
+    plan = EvacuationModel(scenario).solve(SolveParameters(time_limit=10, seed=1), start=start)
+    assert plan.objective["evacuated"] == start.objective["evacuated"] == 4
