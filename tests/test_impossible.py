@@ -417,12 +417,6 @@ def test_no_bottleneck_when_everybody_is_evacuated() -> None:
 # Bugs the files above show in the solver, kept until fixed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the solver says `optimal` with bound evacuated 0, but the plan below keeps every "
-    "rule and evacuates 2: static_bounds rounds readiness up to the grid and the CP-SAT bound "
-    "holds only for plans on the grid, so neither is a true bound (PLAN.md)",
-)
 def test_off_grid_bound_is_true() -> None:
     scenario = scenario_of("off_grid")
     by_hand = {
@@ -461,8 +455,9 @@ def test_off_grid_bound_is_true() -> None:
     }
     assert check_plan(scenario, by_hand) == []
     plan = solve(scenario, SolveParameters(time_limit=20, seed=1))
-    assert plan.status != "optimal" or plan.objective["evacuated"] == 2
-    assert plan.bound["evacuated"] >= 2
+    # times off the grid: no bound is claimed, and no optimality
+    assert plan.status == "feasible"
+    assert plan.bound.get("evacuated", 2) >= 2
 
 
 def test_model_returns_the_start_plan_when_it_meets_every_bound() -> None:
