@@ -179,11 +179,12 @@ def _keep_back(scenario: Scenario, seed: int, deadline: float | None = None) -> 
     def time_for_another() -> bool:
         return deadline is None or time.monotonic() + 1.5 * one_run < deadline
 
-    for fit in (False, True):
+    # as it comes, right-sized, and both again with vehicles leaving without waiting to fill
+    for fit, wait in ((False, FILL_WAIT), (True, FILL_WAIT), (False, 0), (True, 0)):
         if best is not None and not time_for_another():
             break
         began = time.monotonic()
-        trial = _Dispatcher(scenario, seed, index, fit=fit)
+        trial = _Dispatcher(scenario, seed, index, fit=fit, fill_wait=wait)
         trial.run()
         one_run = max(one_run, time.monotonic() - began)
         trial_score = trial.score()
@@ -223,7 +224,7 @@ def _try_keeping(
     made = 0
     for _ in range(min(RESERVE_DEPTH, budget)):
         made += 1
-        trial = _Dispatcher(best.s, best.seed, best.index, reserve, best.fit)
+        trial = _Dispatcher(best.s, best.seed, best.index, reserve, best.fit, best.fill_wait)
         trial.run()
         trial_score = trial.score()
         if trial_score < score:
@@ -779,8 +780,11 @@ class _Dispatcher:
         index: _Index | None = None,
         reserve: dict[int, int] | None = None,
         fit: bool = False,
+        fill_wait: int = FILL_WAIT,
     ) -> None:
         self.s = scenario
+        self.fill_wait = fill_wait
+        """Longest a vehicle that is not full waits for more passengers (seconds)."""
         self.seed = seed
         self.index = index if index is not None else _Index(scenario)
         self.reserved = dict(reserve or {})
@@ -1723,7 +1727,7 @@ class _Dispatcher:
             van.holding_since = None
             return False
         since = van.holding_since if van.holding_since is not None else now
-        if now - since >= FILL_WAIT:
+        if now - since >= self.fill_wait:
             van.holding_since = None
             return False
         soon = now + self.index.step
