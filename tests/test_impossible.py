@@ -168,7 +168,6 @@ EXPECTED = {
 }
 
 
-
 def scenario_of(name: str) -> Scenario:
     return read_scenario(DATA / f"{name}.yaml")
 
