@@ -306,6 +306,7 @@ class EvacuationModel:
             else len(self.vehicles) * len(self.classes) * len(self.links) * self.grid.last > 400_000
         )
         self.packing_cuts: set[tuple[int, int]] = set()
+        self._static: dict[str, float] | None = None
         self.model = cp_model.CpModel()
         self.varcs: list[list[_VArc]] = []
         self.carcs: list[list[_Arc]] = []
@@ -1019,7 +1020,7 @@ class EvacuationModel:
         """Bounds that hold whatever the capacities: each family reaches safety and its
         destination no sooner than its fastest route allows (see `_earliest`), and only
         families with a route can be evacuated. True for every plan, so true for the best."""
-        if getattr(self, "_static", None) is not None:
+        if self._static is not None:
             return dict(self._static)
         horizon = self.grid.horizon
         hours = 3600.0
