@@ -204,16 +204,24 @@ class _Class:
 
 
 def build_classes(
-    scenario: Scenario, grid: TimeGrid, places: dict[str, int], links: list[_Link]
+    scenario: Scenario,
+    grid: TimeGrid,
+    places: dict[str, int],
+    links: list[_Link],
+    aggregate: bool = True,
 ) -> list[_Class]:
-    """Split the groups into classes the model cannot tell apart."""
+    """Split the groups into classes the model cannot tell apart.
+
+    With `aggregate` false every group is a class of its own: the straightforward model with
+    one set of decisions per family, kept as a yardstick for the benchmarks.
+    """
     doc_links = [lk for lk in links if lk.documents is not None]
     by_key: dict[tuple, list[Group]] = defaultdict(list)
     for g in scenario.groups:
         ready = max(0, grid.up(_seconds(grid, g.ready)))
         accepted = frozenset(lk.index for lk in doc_links if g.holds_accepted(lk.documents))
         key = (
-            g.at,
+            g.at if aggregate else f"{g.at}/{g.id}",
             ready,
             g.priority,
             g.people,
@@ -226,6 +234,7 @@ def build_classes(
     classes: list[_Class] = []
     for key, groups in by_key.items():
         at, ready, priority, people, seats, dests, own, accepted = key
+        at = groups[0].at
         every = frozenset(lk.index for lk in links if lk.documents is None) | accepted
         classes.append(
             _Class(
@@ -280,7 +289,13 @@ class EvacuationModel:
     >>> plan = EvacuationModel(scenario).solve(SolveParameters(time_limit=30))  # doctest: +SKIP
     """
 
-    def __init__(self, scenario: Scenario, pooled: bool | None = None, build: bool = True) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        pooled: bool | None = None,
+        build: bool = True,
+        aggregate: bool = True,
+    ) -> None:
         self.scenario = scenario
         self.grid = TimeGrid.of(scenario)
         self.place_ids = list(scenario.locations)
@@ -295,7 +310,7 @@ class EvacuationModel:
         for lk in self.links:
             self.out_links[lk.src].append(lk)
         self.vehicles = scenario.vehicles
-        self.classes = build_classes(scenario, self.grid, self.places, self.links)
+        self.classes = build_classes(scenario, self.grid, self.places, self.links, aggregate)
         self.unit = self._time_unit()
         # Rides are modelled per vehicle when the model stays small; otherwise per road and
         # departure, with seats summed over the vehicles that drive it then, and families
@@ -1731,6 +1746,22 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             stats=stats,
         )
     return _with_reasons(scenario, plan)
+
+
+def solve_direct(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
+    """The straightforward model: one set of decisions per family, solved by CP-SAT alone.
+
+    This is the model a typical OR-Tools user writes first: every family has its own flow
+    through the time-expanded network and its own seat on each vehicle, nothing is
+    aggregated, and the search starts from "nobody moves" rather than from the dispatcher's
+    plan. It keeps every rule, like :func:`solve`, and serves as the yardstick of the
+    benchmarks (`bench/run.py`); the planner itself never calls it.
+    """
+    params = params or SolveParameters()
+    deadline = time.monotonic() + params.time_limit
+    model = EvacuationModel(scenario, pooled=False, build=False, aggregate=False)
+    model._build()
+    return _with_reasons(scenario, model.solve(params, deadline=deadline))
 
 
 def _with_reasons(scenario: Scenario, plan: Plan) -> Plan:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from planner.check import check_plan
-from planner.model import SolveParameters, solve
+from planner.model import SolveParameters, solve, solve_direct
 from planner.plan import Plan, plan_to_dict
 from planner.read import read_scenario
 from planner.scenario import Scenario
@@ -62,6 +62,21 @@ def test_hand_worked_optimum(name: str) -> None:
     for key in scenario.objective:
         assert data["bound"][key] == pytest.approx(data["objective"][key])
     assert {g["id"] for g in data["groups"]} == {g.id for g in scenario.groups}
+
+
+@pytest.mark.parametrize("name", ["shuttle", "uneven", "throughput", "priority"])
+def test_straightforward_model_reaches_the_same_optimum(name: str) -> None:
+    # the per-family yardstick of the benchmarks: same rules, same optimum, no dispatcher
+    scenario = read_scenario(DATA / f"{name}.yaml")
+    plan = solve_direct(scenario, SolveParameters(time_limit=30, workers=2, seed=1))
+    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
+    assert check_plan(scenario, data) == []
+    evacuated, exposure, arrival, _ = HAND_OPTIMA[name]
+    assert plan.status == "optimal"
+    assert data["objective"]["evacuated"] == evacuated
+    assert data["objective"]["exposure"] == pytest.approx(exposure)
+    assert data["objective"]["arrival"] == pytest.approx(arrival)
+    assert plan.stats["method"].startswith("cp-sat")
 
 
 def test_shuttle_makes_two_runs_with_empty_return() -> None:
