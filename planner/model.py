@@ -322,6 +322,8 @@ class EvacuationModel:
         )
         self.packing_cuts: set[tuple[int, int]] = set()
         self._static: dict[str, float] | None = None
+        self.relaxed: dict[str, float] = {}
+        """Bounds from the flow relaxation (`planner.relaxation`), when it was solved."""
         self.model = cp_model.CpModel()
         self.varcs: list[list[_VArc]] = []
         self.carcs: list[list[_Arc]] = []
@@ -1067,6 +1069,18 @@ class EvacuationModel:
         self._static = dict(out)
         return out
 
+    def known_bounds(self) -> dict[str, float]:
+        """The tighter of the static bounds and the flow relaxation's, objective by objective."""
+        known = self.static_bounds()
+        for name, value in self.relaxed.items():
+            if name not in known:
+                known[name] = value
+            elif name == "evacuated":
+                known[name] = min(known[name], value)
+            else:
+                known[name] = max(known[name], value)
+        return known
+
     def _kind_reach(self) -> list[tuple[int, list[int], dict[int, int]]]:
         """Fleet kinds as (seats, vehicle indices, earliest grid time at each place)."""
         if not hasattr(self, "_kinds"):
@@ -1199,6 +1213,7 @@ class EvacuationModel:
         solution: dict[int, int] | None = None
         all_vars = self._all_vars()
         static = self.static_bounds()
+        best_known = self.known_bounds() if self.grid_aligned() else static
         exact_bounds = self.grid_aligned()
         for stage, name in enumerate(order):
             terms, const, sense = self.objectives[name]
@@ -1219,11 +1234,15 @@ class EvacuationModel:
                     if known
                     else None
                 )
-            if given is not None and name in static and abs(float(given) - static[name]) < 1e-6:
+            if (
+                given is not None
+                and name in best_known
+                and abs(float(given) - best_known[name]) < 1e-6
+            ):
                 # the plan we start from already meets the bound: nothing to search for
                 values[name] = float(given)
-                target = int(round(self._to_units(name, float(given))))
-                self.model.add(expr >= target if sense == "max" else expr <= target)
+                level = int(round(self._to_units(name, float(given))))
+                self.model.add(expr >= level if sense == "max" else expr <= level)
                 log.info("stage %s: the starting plan meets its bound %s", name, given)
                 continue
             if sense == "max":
@@ -1235,7 +1254,9 @@ class EvacuationModel:
             first_bound: float | None = None
             while True:
                 target = (
-                    self._to_units(name, static[name]) if name in static and exact_bounds else None
+                    self._to_units(name, best_known[name])
+                    if name in best_known and exact_bounds
+                    else None
                 )
                 solver, status = self._solve_once(
                     params, stage_deadline - time.monotonic(), name, target
@@ -1584,7 +1605,7 @@ class EvacuationModel:
         if not self.grid_aligned():
             # bounds found on the grid may not hold for plans off it: report none
             return {}, False
-        static = self.static_bounds()
+        static = self.known_bounds()
         order = list(self.scenario.objective)
         everyone = self.scenario.people
         if (
@@ -1595,7 +1616,7 @@ class EvacuationModel:
             and objective.get("evacuated") == everyone
         ):
             # evacuated comes first and this plan moves everyone: so does the best plan
-            static["makespan"] = static["makespan_if_all"]
+            static["makespan"] = max(static.get("makespan", 0.0), static["makespan_if_all"])
         bound: dict[str, float | int] = {}
         proven = exact
         for name in self.scenario.objective:
@@ -1706,13 +1727,9 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             scenario, seed=params.seed, deadline=time.monotonic() + 0.5 * params.time_limit
         )
     model = EvacuationModel(scenario, build=False)
-    static = model.static_bounds()
-    meets = start is not None and all(
-        name in static
-        and start.objective.get(name) is not None
-        and abs(float(start.objective[name]) - static[name]) < 1e-6  # type: ignore[arg-type]
-        for name in scenario.objective
-    )
+    if start is not None and not _meets(scenario, start, model.static_bounds()):
+        _relax(model, start, params, deadline)
+    meets = start is not None and _meets(scenario, start, model.known_bounds())
     if meets:
         log.info("the dispatcher's plan meets every bound: nothing to search for")
         plan = start  # type: ignore[assignment]
@@ -1735,7 +1752,11 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             how = "too large for cp-sat" if model.too_large else "no time left for cp-sat"
         else:
             how = "not improved by cp-sat"
-        stats = dict(start.stats, method=f"greedy, {how}", bounds_from="static")
+        stats = dict(
+            start.stats,
+            method=f"greedy, {how}",
+            bounds_from="static, relaxation" if model.relaxed else "static",
+        )
         plan = Plan(
             scenario=start.scenario,
             status="optimal" if proven else "feasible",
@@ -1762,6 +1783,37 @@ def solve_direct(scenario: Scenario, params: SolveParameters | None = None) -> P
     model = EvacuationModel(scenario, pooled=False, build=False, aggregate=False)
     model._build()
     return _with_reasons(scenario, model.solve(params, deadline=deadline))
+
+
+def _meets(scenario: Scenario, plan: Plan, bounds: dict[str, float]) -> bool:
+    """True when the plan meets a bound on every objective: it is then proven optimal."""
+    return all(
+        name in bounds
+        and plan.objective.get(name) is not None
+        and abs(float(plan.objective[name]) - bounds[name]) < 1e-6  # type: ignore[arg-type]
+        for name in scenario.objective
+    )
+
+
+def _relax(model: EvacuationModel, start: Plan, params: SolveParameters, deadline: float) -> None:
+    """Bounds from the flow relaxation, when the scenario is grid-aligned (the only case where
+    bounds are reported) and the relaxation is small enough to solve in the time given to it:
+    at most a fifth of the time limit, and never the last quarter kept for the search."""
+    if not model.grid_aligned():
+        return
+    from planner.relaxation import MAX_COLUMNS, FlowRelaxation, relaxation_bounds
+
+    budget = min(0.2 * params.time_limit, deadline - time.monotonic() - 0.25 * params.time_limit)
+    if budget < 0.5:
+        return
+    until = time.monotonic() + budget
+    relaxation = FlowRelaxation(model)
+    columns, _rows = relaxation.size
+    if columns > MAX_COLUMNS:
+        log.info("flow relaxation: %d columns, too many to solve in time", columns)
+        return
+    model.relaxed = relaxation_bounds(model, start.objective, until, relaxation)
+    log.info("flow relaxation bounds: %s", model.relaxed)
 
 
 def _with_reasons(scenario: Scenario, plan: Plan) -> Plan:

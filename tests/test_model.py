@@ -162,5 +162,14 @@ def test_too_large_for_cp_sat_returns_the_dispatchers_plan(monkeypatch: pytest.M
     assert check_plan(scenario, data) == []
     assert plan.stats["method"].startswith("greedy, ")
     assert data["objective"]["evacuated"] == 12
-    # the bound that holds for any plan: every family could reach b after 1 h
-    assert data["bound"]["exposure"] == pytest.approx(12.0)
+    # the flow relaxation sees the one bus of 8 seats: 8 people reach b at 1 h, the bus is
+    # back at 2 h and 4 more arrive at 3 h, so exposure >= 8 * 1 + 4 * 3 = 20: proven optimal
+    assert data["bound"]["exposure"] == pytest.approx(20.0)
+    assert plan.status == "optimal"
+    # without the relaxation only the static bound is left: every family could reach b at 1 h
+    import planner.relaxation as relaxation
+
+    monkeypatch.setattr(relaxation, "MAX_COLUMNS", 0)
+    plan = solve(scenario, SolveParameters(time_limit=10))
+    assert plan.bound["exposure"] == pytest.approx(12.0)
+    assert plan.status == "feasible"

@@ -27,6 +27,7 @@ from planner.model import EvacuationModel, SolveParameters, solve
 from planner.network import build_network, diagnose_unreachable
 from planner.plan import Plan, group_status, plan_to_dict
 from planner.read import parse_scenario
+from planner.relaxation import relaxation_bounds
 from planner.scenario import Scenario
 
 HERE = Path(__file__).parent
@@ -254,6 +255,18 @@ def test_dispatch_plans_keep_every_rule(text: str, seed: int) -> None:
         plan.vehicles,
         plan.objective,
     ), text
+    model = EvacuationModel(scenario, build=False)
+    if model.grid_aligned():
+        # the relaxation's bounds hold for every plan at least as good as the one given,
+        # so for that plan itself
+        bounds = relaxation_bounds(model, plan.objective, time.monotonic() + 30)
+        for name, bound in bounds.items():
+            value = plan.objective[name]
+            assert value is not None, text
+            if name == "evacuated":
+                assert value <= bound + 1e-6, (text, bounds)
+            else:
+                assert value >= bound - 1e-6, (text, bounds)
 
 
 # --------------------------------------------------------------------------------------

@@ -1,0 +1,630 @@
+"""True bounds from the linear relaxation of the time-expanded flow (GLOP).
+
+The CP-SAT model follows each class of families and each vehicle; at the scale of a real
+operation it cannot prove much. This module drops what makes the problem hard and keeps what
+makes it tight: people become continuous head-counts, vehicles become continuous seat
+counts, both flowing through the time-expanded network on the step grid, with every shared
+capacity the rules name:
+
+- the seats of the vehicles driving a road at a time (rule 4), the vehicles themselves moving
+  in time and place from where they are, within their countries;
+- the hourly throughput of each crossing (rule 5), its hours and closures (in the links);
+- the seats of each flight and sailing, with check-in (rule 6);
+- the capacity of each place (rule 7), counting people who stay there for ever.
+
+What it leaves out (whole families, one vehicle per family, transfer times between road and
+crossing legs, the smallest vehicle a family fits in) can only make the relaxation better than
+any real plan, so its optimum bounds every plan on the grid: from above for `evacuated`, from
+below for the others. `planner.model` reports these bounds only when the scenario is
+grid-aligned, like every other bound.
+
+People of the same priority, destinations, documents, own car and seats per person are one
+commodity: where they start and when they are ready only sets where their supply enters.
+Vehicles of the same countries are one pool of seats: a pool's seat flow decomposes back into
+its vehicles, so pooling loses nothing. A person's state also says whether they have been
+safe yet (exposure stops at the first safe place, so it is counted once, on the arc that gets
+there) and whether they are still where they started (people who start at a place do not
+count against its capacity).
+
+Lexicographic bounds are conditional: the bound of a later objective holds for the best plan,
+which is at least as good as the plan in hand on the earlier objectives, and equal to it on an
+earlier objective only once that one is proven. `relaxation_bounds` adds exactly those
+constraints and no more.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sparse
+from ortools.linear_solver.python import model_builder_helper as mb
+
+if TYPE_CHECKING:
+    from planner.model import EvacuationModel
+
+log = logging.getLogger(__name__)
+
+INF = math.inf
+MAX_COLUMNS = 150_000
+"""Above this many columns the relaxation takes longer than a planner waits (GLOP, 2 cores)."""
+RELATIVE = 1e-7
+"""Relative tolerance taken off an LP optimum before it is used as a bound."""
+
+
+@dataclass
+class _Commodity:
+    weight: Fraction
+    dests: frozenset[int]
+    accepted: frozenset[int]
+    own: bool
+    ratio: float  # seats per person
+    supply: dict[tuple[int, int], int] = field(default_factory=dict)  # (place, t) -> people
+
+
+@dataclass
+class _Pool:
+    countries: frozenset[str] | None
+    supply: dict[tuple[int, int], int] = field(default_factory=dict)  # (place, t) -> seats
+
+
+class FlowRelaxation:
+    """The relaxation of one scenario, built once and solved for each objective in turn.
+
+    `constant` holds what families that start at one of their destinations add to each
+    objective: they take no part in the flow.
+    """
+
+    def __init__(self, model: EvacuationModel) -> None:
+        self.m = model
+        self.T = model.grid.last
+        self.step = model.grid.step
+        self.horizon_hours = model.grid.horizon / 3600.0
+        self.lb: list[float] = []
+        self.ub: list[float] = []
+        self.evac: dict[int, float] = {}
+        self.expo: dict[int, float] = {}
+        self.arr: dict[int, float] = {}
+        self.dest_stop_time: list[tuple[int, int]] = []  # (column, grid time)
+        self.rows_lo: list[float] = []
+        self.rows_hi: list[float] = []
+        self.entries: tuple[list[int], list[int], list[float]] = ([], [], [])
+        self.constant = {"evacuated": 0.0, "exposure": 0.0, "arrival": 0.0}
+        self.build_seconds = 0.0
+        started = time.monotonic()
+        self._commodities = self._group_commodities()
+        self._pools = self._group_pools()
+        self._pool_reach = [self._reach_pool(p) for p in self._pools]
+        self._coupling: dict[tuple[int, int], int] = {}
+        self._throughput: dict[tuple[str, int], int] = {}
+        self._service: dict[int, int] = {}
+        self._capacity: dict[tuple[int, int], int] = {}
+        self._parked: dict[tuple[int, int], int] = {}
+        self._arrays: tuple[np.ndarray, ...] | None = None
+        self._build()
+        self.build_seconds = time.monotonic() - started
+
+    # ---- grouping
+
+    def _group_commodities(self) -> list[_Commodity]:
+        m = self.m
+        by_key: dict[tuple, _Commodity] = {}
+        for k in m.classes:
+            people = k.people * k.size
+            if k.origin in k.dests:
+                self.constant["evacuated"] += people
+                if m.danger[k.origin]:
+                    self.constant["exposure"] += float(k.weight) * people * self.horizon_hours
+                continue
+            key = (k.weight, k.dests, k.accepted, k.own, Fraction(k.seats, k.people))
+            c = by_key.get(key)
+            if c is None:
+                c = by_key[key] = _Commodity(
+                    k.weight, k.dests, k.accepted, k.own, k.seats / k.people
+                )
+            at = (k.origin, min(k.ready, self.T))
+            c.supply[at] = c.supply.get(at, 0) + people
+        return list(by_key.values())
+
+    def _group_pools(self) -> list[_Pool]:
+        m = self.m
+        pools: dict[frozenset[str] | None, _Pool] = {}
+        for v in m.vehicles:
+            start = m.places[v.at]
+            if v.countries is not None and m.country[start] not in v.countries:
+                continue  # it cannot move at all
+            pool = pools.setdefault(v.countries, _Pool(v.countries))
+            t = max(0, m.grid.up(int(round((v.available - m.grid.start).total_seconds()))))
+            if t > self.T:
+                continue
+            pool.supply[(start, t)] = pool.supply.get((start, t), 0) + v.seats
+        return [p for p in pools.values() if p.supply]
+
+    # ---- reach
+
+    def _head_time(self, depart: int, arrive: int) -> int:
+        return max(depart, self.m.grid.up(arrive))
+
+    def _pool_uses(self, pool: _Pool, lk) -> bool:  # type: ignore[no-untyped-def]
+        m = self.m
+        if lk.kind == "crossing" and not lk.vehicles:
+            return False
+        if lk.kind not in ("road", "crossing"):
+            return False
+        if pool.countries is None:
+            return True
+        return m.country[lk.src] in pool.countries and m.country[lk.dst] in pool.countries
+
+    def _reach_pool(self, pool: _Pool) -> dict[int, int]:
+        """Earliest grid time the pool can have seats at each place."""
+        m = self.m
+        earliest: dict[int, int] = {}
+        heap = []
+        for p, t in pool.supply:
+            if t < earliest.get(p, INF):
+                earliest[p] = t
+                heap.append((t, p))
+        heapq.heapify(heap)
+        while heap:
+            t, p = heapq.heappop(heap)
+            if earliest.get(p, INF) < t:
+                continue
+            for lk in m.out_links[p]:
+                if not self._pool_uses(pool, lk):
+                    continue
+                dep = next((d for d in sorted(lk.departs) if d >= t), None)
+                if dep is None:
+                    continue
+                h = self._head_time(dep, lk.departs[dep])
+                if h <= self.T and h < earliest.get(lk.dst, INF):
+                    earliest[lk.dst] = h
+                    heapq.heappush(heap, (h, lk.dst))
+        return earliest
+
+    def _ride_possible(self, lk, t: int) -> bool:  # type: ignore[no-untyped-def]
+        """True when some pool can have seats on road or crossing `lk` at grid time t."""
+        return any(
+            self._pool_uses(pool, lk) and reach.get(lk.src, INF) <= t
+            for pool, reach in zip(self._pools, self._pool_reach, strict=True)
+        )
+
+    def _people_moves(self, c: _Commodity, state: tuple[int, int, int], t_min: int):  # type: ignore[no-untyped-def]
+        """Moves from `state` = (been safe, at home, place): (link, depart, arrive s, head)."""
+        m = self.m
+        safe, _home, p = state
+        for lk in m.out_links[p]:
+            if lk.index not in c.accepted:
+                continue
+            head = (1 if safe or not m.danger[lk.dst] else 0, 0, lk.dst)
+            if lk.kind in ("flight", "sailing"):
+                if lk.service_arrives > m.grid.horizon:
+                    continue
+                latest = lk.service_departs - max(lk.check_in, m.transfer[p])
+                if latest < 0:
+                    continue
+                t = m.grid.down(latest)
+                if t >= t_min:
+                    yield lk, t, lk.service_arrives, head
+                continue
+            for t, arr in lk.departs.items():
+                if t < t_min:
+                    continue
+                if lk.kind == "road" and not c.own and not self._ride_possible(lk, t):
+                    continue
+                yield lk, t, arr, head
+
+    def _reach_people(self, c: _Commodity) -> tuple[dict[tuple, int], set[tuple]]:
+        """Earliest grid time of each state, and the states from which something can be gained."""
+        m = self.m
+        earliest: dict[tuple, int] = {}
+        heap = []
+        for p, t in c.supply:
+            s = (0 if m.danger[p] else 1, 1, p)
+            if t < earliest.get(s, INF):
+                earliest[s] = t
+                heap.append((t, s))
+        heapq.heapify(heap)
+        edges: dict[tuple, set[tuple]] = defaultdict(set)
+        while heap:
+            t, s = heapq.heappop(heap)
+            if earliest.get(s, INF) < t:
+                continue
+            best: dict[tuple, int] = {}
+            for _lk, dep, arr, head in self._people_moves(c, s, t):
+                edges[s].add(head)
+                h = self._head_time(dep, arr)
+                if h <= self.T and h < best.get(head, INF):
+                    best[head] = h
+            for head, h in best.items():
+                if h < earliest.get(head, INF):
+                    earliest[head] = h
+                    heapq.heappush(heap, (h, head))
+        # useful: a destination can still be reached, or (not yet safe) a safe place
+        into: dict[tuple, set[tuple]] = defaultdict(set)
+        for s, heads in edges.items():
+            for after in heads:
+                into[after].add(s)
+        useful = self._before({s for s in earliest if s[2] in c.dests}, into)
+        useful |= {s for s in self._before({s for s in earliest if s[0] == 1}, into) if s[0] == 0}
+        return earliest, useful
+
+    @staticmethod
+    def _before(goal: set[tuple], into: dict[tuple, set[tuple]]) -> set[tuple]:
+        """The states of `goal` and every state with a way into one of them."""
+        seen = set(goal)
+        stack = list(goal)
+        while stack:
+            s = stack.pop()
+            for before in into[s]:
+                if before not in seen:
+                    seen.add(before)
+                    stack.append(before)
+        return seen
+
+    # ---- building
+
+    def _column(self, evac: float = 0.0, expo: float = 0.0, arr: float = 0.0) -> int:
+        j = len(self.lb)
+        self.lb.append(0.0)
+        self.ub.append(INF)
+        if evac:
+            self.evac[j] = evac
+        if expo:
+            self.expo[j] = expo
+        if arr:
+            self.arr[j] = arr
+        return j
+
+    def _row(self, lo: float, hi: float) -> int:
+        self.rows_lo.append(lo)
+        self.rows_hi.append(hi)
+        return len(self.rows_lo) - 1
+
+    def _put(self, row: int, col: int, value: float) -> None:
+        rows, cols, vals = self.entries
+        rows.append(row)
+        cols.append(col)
+        vals.append(value)
+
+    def _keyed_row(self, table: dict, key: object, hi: float) -> int:
+        row = table.get(key)
+        if row is None:
+            row = table[key] = self._row(-INF, hi)
+        return row
+
+    def _build(self) -> None:
+        for pool, reach in zip(self._pools, self._pool_reach, strict=True):
+            self._build_pool(pool, reach)
+        for c in self._commodities:
+            self._build_commodity(c)
+
+    def _build_pool(self, pool: _Pool, reach: dict[int, int]) -> None:
+        """Seats of vehicles: out - in <= supply at every (place, time)."""
+        m = self.m
+        node: dict[tuple[int, int], int] = {}
+
+        def row(p: int, t: int) -> int:
+            r = node.get((p, t))
+            if r is None:
+                r = node[(p, t)] = self._row(-INF, float(pool.supply.get((p, t), 0)))
+            return r
+
+        for p, e in reach.items():
+            for t in range(e, self.T):
+                j = self._column()
+                self._put(row(p, t), j, 1.0)
+                self._put(row(p, t + 1), j, -1.0)
+            for lk in m.out_links[p]:
+                if not self._pool_uses(pool, lk) or lk.dst not in reach:
+                    continue
+                for t, arr in lk.departs.items():
+                    h = self._head_time(t, arr)
+                    if t < e or h > self.T:
+                        continue
+                    j = self._column()
+                    self._put(row(p, t), j, 1.0)
+                    self._put(row(lk.dst, h), j, -1.0)
+                    if lk.kind == "road":
+                        self._put(self._keyed_row(self._coupling, (lk.index, t), 0.0), j, -1.0)
+
+    def _build_commodity(self, c: _Commodity) -> None:
+        m = self.m
+        H = self.horizon_hours
+        w = float(c.weight)
+        earliest, useful = self._reach_people(c)
+        node: dict[tuple, int] = {}
+        stopped: set[tuple] = set()
+
+        def row(s: tuple, t: int) -> int:
+            r = node.get((s, t))
+            if r is None:
+                supply = 0
+                if s[1] == 1:
+                    supply = c.supply.get((s[2], t), 0)
+                r = node[(s, t)] = self._row(float(supply), float(supply))
+            return r
+
+        def stop(s: tuple, t: int) -> None:
+            """The people at state s at time t end their journey here."""
+            if (s, t) in stopped:
+                return
+            stopped.add((s, t))
+            safe, home, p = s
+            at_dest = p in c.dests
+            j = self._column(
+                evac=1.0 if at_dest else 0.0,
+                expo=0.0 if safe else w * H,
+                arr=(t * self.step / 3600.0) if at_dest else H,
+            )
+            if at_dest:
+                self.dest_stop_time.append((j, t))
+            self._put(row(s, t), j, 1.0)
+            if m.capacity[p] is not None and not home and t < self.T:
+                self._put(self._parked_row(p, t), j, 1.0)
+
+        for (p, t), _people in c.supply.items():
+            s = (0 if m.danger[p] else 1, 1, p)
+            if s not in useful:
+                stop(s, t)
+        for s, e in earliest.items():
+            safe, home, p = s
+            if s not in useful:
+                continue
+            counted = m.capacity[p] is not None and not home
+            for t in range(e, self.T + 1):
+                stop(s, t)
+                if t < self.T:
+                    j = self._column()
+                    self._put(row(s, t), j, 1.0)
+                    self._put(row(s, t + 1), j, -1.0)
+                    if counted:
+                        self._put(
+                            self._keyed_row(self._capacity, (p, t), float(m.capacity[p] or 0)),
+                            j,
+                            1.0,
+                        )
+            for lk, dep, arr, head in self._people_moves(c, s, e):
+                h = self._head_time(dep, arr)
+                if h > self.T:
+                    continue
+                gain = (not safe) and head[0] == 1
+                j = self._column(expo=w * arr / 3600.0 if gain else 0.0)
+                self._put(row(s, dep), j, 1.0)
+                self._put(row(head, h), j, -1.0)
+                if head not in useful:
+                    stop(head, h)
+                if lk.kind == "road" and not c.own:
+                    self._put(self._keyed_row(self._coupling, (lk.index, dep), 0.0), j, c.ratio)
+                elif lk.kind == "crossing" and lk.throughput is not None:
+                    hour = dep * self.step // 3600
+                    key = (lk.crossing, hour)
+                    self._put(self._keyed_row(self._throughput, key, lk.throughput), j, 1.0)
+                elif lk.kind in ("flight", "sailing"):
+                    self._put(self._keyed_row(self._service, lk.index, lk.seats), j, c.ratio)
+
+    def _parked_row(self, p: int, t: int) -> int:
+        """People who ended their journey at capacity place p stay there: a chain in time.
+
+        Row (p, t): stops at t + parked from t-1 - parked to t+1 = 0, and the parked count
+        from t to t+1 counts against the capacity at t.
+        """
+        m = self.m
+        row = self._parked.get((p, t))
+        if row is not None:
+            return row
+        for u in range(self.T):
+            self._parked[(p, u)] = self._row(0.0, 0.0)
+        for u in range(self.T):
+            j = self._column()
+            # the parked column leaves node (p, u) and enters (p, u + 1)
+            self._put(self._parked[(p, u)], j, -1.0)
+            if u + 1 < self.T:
+                self._put(self._parked[(p, u + 1)], j, 1.0)
+            self._put(self._keyed_row(self._capacity, (p, u), float(m.capacity[p] or 0)), j, 1.0)
+        return self._parked[(p, t)]
+
+    # ---- solving
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(columns, rows) of the relaxation."""
+        return len(self.lb), len(self.rows_lo)
+
+    def _objective_rows(self) -> dict[str, dict[int, float]]:
+        return {"evacuated": self.evac, "exposure": self.expo, "arrival": self.arr}
+
+    def solve(
+        self,
+        objective: str,
+        at_least: dict[str, float],
+        at_most: dict[str, float],
+        latest_arrival: int | None,
+        seconds: float,
+    ) -> float | None:
+        """The LP optimum of `objective` (max evacuated, min the others) under the earlier
+        stages' constraints (`at_least` evacuated, `at_most` exposure/arrival, no arrival at a
+        destination after grid time `latest_arrival`); None when not solved in time."""
+        n = len(self.lb)
+        if self._arrays is None:
+            rows, cols, vals = self.entries
+            self._arrays = (
+                np.array(rows, dtype=np.int64),
+                np.array(cols, dtype=np.int64),
+                np.array(vals),
+                np.array(self.rows_lo),
+                np.array(self.rows_hi),
+            )
+        base_rows, base_cols, base_vals, base_lo, base_hi = self._arrays
+        extra_rows: list[np.ndarray] = [base_rows]
+        extra_cols: list[np.ndarray] = [base_cols]
+        extra_vals: list[np.ndarray] = [base_vals]
+        lo_list = [base_lo]
+        hi_list = [base_hi]
+        coefficients = self._objective_rows()
+        r = len(base_lo)
+        limits = [
+            (name, value - self.constant[name] - 1e-6, INF) for name, value in at_least.items()
+        ]
+        limits += [
+            (name, -INF, value - self.constant[name] + 1e-6 * max(1.0, abs(value)))
+            for name, value in at_most.items()
+        ]
+        for name, lo, hi in limits:
+            terms = coefficients[name]
+            extra_rows.append(np.full(len(terms), r, dtype=np.int64))
+            extra_cols.append(np.fromiter(terms.keys(), dtype=np.int64, count=len(terms)))
+            extra_vals.append(np.fromiter(terms.values(), dtype=float, count=len(terms)))
+            lo_list.append(np.array([lo]))
+            hi_list.append(np.array([hi]))
+            r += 1
+        rows_lo = np.concatenate(lo_list)
+        rows_hi = np.concatenate(hi_list)
+        ub = np.array(self.ub)
+        if latest_arrival is not None:
+            for j, t in self.dest_stop_time:
+                if t > latest_arrival:
+                    ub[j] = 0.0
+        cost = np.zeros(n)
+        for j, v in coefficients[objective].items():
+            cost[j] = v
+        matrix = sparse.csr_matrix(
+            (
+                np.concatenate(extra_vals),
+                (np.concatenate(extra_rows), np.concatenate(extra_cols)),
+            ),
+            shape=(len(rows_lo), n),
+        )
+        builder = mb.ModelBuilderHelper()
+        fill: Any = builder.fill_model_from_sparse_data  # its stubs want float64 shapes
+        fill(np.array(self.lb), ub, cost, rows_lo, rows_hi, matrix)
+        builder.set_maximize(objective == "evacuated")
+        solver = mb.ModelSolverHelper("glop")
+        solver.set_time_limit_in_seconds(max(0.1, seconds))
+        solver.solve(builder)
+        status = solver.status()
+        if status == mb.SolveStatus.INFEASIBLE:
+            return -INF if objective == "evacuated" else INF
+        if status != mb.SolveStatus.OPTIMAL:
+            log.info("relaxation for %s not solved (%s)", objective, status)
+            return None
+        return solver.objective_value() + self.constant[objective]
+
+
+def _unit_hours(model: EvacuationModel, objective: str) -> Fraction:
+    """The spacing of the values `objective` can take on the grid, in hours."""
+    unit = Fraction(model.unit, 3600)
+    if objective != "exposure":
+        return unit
+    weights = {k.weight for k in model.classes}
+    num = 0
+    den = 1
+    for w in weights:
+        num = math.gcd(num, w.numerator)
+        den = den * w.denominator // math.gcd(den, w.denominator)
+    return unit * Fraction(num or 1, den)
+
+
+def _round_bound(model: EvacuationModel, objective: str, value: float) -> float:
+    """An LP optimum made a bound on whole plans: less a relative tolerance, then to the next
+    value a plan can take (people are whole; times and weights lie on a lattice)."""
+    slack = RELATIVE * max(1.0, abs(value))
+    if objective == "evacuated":
+        return float(math.floor(value + slack))
+    unit = float(_unit_hours(model, objective))
+    return math.ceil((value - slack) / unit - 1e-9) * unit
+
+
+def relaxation_bounds(
+    model: EvacuationModel,
+    incumbent: dict[str, float | int | None],
+    deadline: float,
+    relaxation: FlowRelaxation | None = None,
+) -> dict[str, float]:
+    """Bounds on each objective of the best plan, from the flow relaxation.
+
+    `incumbent` is the objective of a plan that keeps every rule; the best plan is at least as
+    good, which the later stages use (see the module docstring). Stages that do not finish by
+    `deadline` (a `time.monotonic()` value) get no bound. Works on the step grid: the caller
+    reports the bounds only for grid-aligned scenarios.
+    """
+    if relaxation is None:
+        relaxation = FlowRelaxation(model)
+    log.info(
+        "flow relaxation: %d columns, %d rows, built in %.1f s",
+        *relaxation.size,
+        relaxation.build_seconds,
+    )
+    order = list(model.scenario.objective)
+    bounds: dict[str, float] = {}
+    at_least: dict[str, float] = {}
+    at_most: dict[str, float] = {}
+    latest: int | None = None
+    proven_so_far = True
+    step_hours = model.grid.step / 3600.0
+    for name in order:
+        left = deadline - time.monotonic()
+        if left <= 0.05:
+            break
+        value = incumbent.get(name)
+        if name == "makespan":
+            if "evacuated" not in at_least:
+                break  # without evacuated before it, nobody moving has makespan 0
+            found = _makespan_bound(relaxation, at_least, at_most, latest, deadline)
+            if found is None:
+                break
+            bounds[name] = found * step_hours
+        else:
+            lp = relaxation.solve(name, at_least, at_most, latest, left)
+            if lp is None:
+                break
+            if math.isinf(lp):
+                break  # the incumbent itself shows this cannot be: tolerance trouble
+            bounds[name] = _round_bound(model, name, lp)
+        if value is None:
+            break
+        # the best plan is at least as good as the incumbent on this objective; equal to it
+        # once proven, which only then constrains the next stages further
+        if name == "evacuated":
+            at_least[name] = float(value)
+        if not proven_so_far:
+            break
+        met = abs(float(value) - bounds[name]) <= 1e-6
+        if name != "evacuated" and met:
+            if name == "makespan":
+                latest = int(round(float(value) / step_hours))
+            else:
+                at_most[name] = float(value)
+        proven_so_far = met
+    return bounds
+
+
+def _makespan_bound(
+    relaxation: FlowRelaxation,
+    at_least: dict[str, float],
+    at_most: dict[str, float],
+    latest: int | None,
+    deadline: float,
+) -> int | None:
+    """The earliest grid time by which the relaxation can evacuate `at_least` people."""
+    need = at_least["evacuated"]
+    lo, hi = 0, relaxation.T if latest is None else latest
+    while lo < hi:
+        mid = (lo + hi) // 2
+        left = deadline - time.monotonic()
+        if left <= 0.05:
+            return None
+        value = relaxation.solve("evacuated", {}, at_most, mid, left)
+        if value is None:
+            return None
+        if value >= need - 1e-6:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
