@@ -63,6 +63,10 @@ LARGE_MODEL = 60_000
 """Variables above which presolve is skipped (see `_solve_once`)."""
 POOL = -2
 """Carrier index of "some fleet vehicle" when rides are pooled."""
+OWN_CAR = 1
+"""Flag of a class node: the family still has its own car with it."""
+BEEN_SAFE = 2
+"""Flag of a class node: the family has been at a safe place (its exposure has ended)."""
 
 
 @dataclass(frozen=True)
@@ -423,13 +427,35 @@ class EvacuationModel:
 
     # ---- group classes
 
+    def _source(self, k: _Class) -> tuple:
+        """The node where a class starts: ("F", place, time, flags).
+
+        The flags say what the path so far allows and costs: bit OWN_CAR while the family
+        still has its own car with it, bit BEEN_SAFE once it has been at a safe place (so
+        exposure stops, and going back into danger, say on the way to a destination, costs
+        nothing more)."""
+        flags = (OWN_CAR if k.own else 0) | (0 if self.danger[k.origin] else BEEN_SAFE)
+        return ("F", k.origin, min(k.ready, self.grid.last), flags)
+
+    @staticmethod
+    def _flags(node: tuple) -> int:
+        """The flags of an "F" or "A" node (see `_source`); "E" nodes have none."""
+        if node[0] == "F":
+            return int(node[3])
+        if node[0] == "A":
+            return int(node[5])
+        return 0
+
     def _class_arcs(self, k: _Class) -> list[_Arc]:
         """Every arc of the class's state graph reachable from its start and leading somewhere
         useful (a safe place or a destination)."""
         last = self.grid.last
-        source = ("F", k.origin, min(k.ready, last), 1 if k.own else 0)
+        source = self._source(k)
 
-        def arrival_head(carrier: int | None, dst: int, dep: int, arr: int, h: int) -> tuple:
+        def arrival_head(
+            carrier: int | None, dst: int, dep: int, arr: int, own: int, was: int
+        ) -> tuple:
+            h = own | (BEEN_SAFE if was & BEEN_SAFE or not self.danger[dst] else 0)
             if carrier == POOL:
                 # pooled rides cannot tell one vehicle from another: a family always takes
                 # the transfer before its next leg, which keeps the plan true to rule 2
@@ -443,9 +469,8 @@ class EvacuationModel:
             return ("A", carrier, dst, ga, free - ga, h)
 
         def allowed(src: int, dst: int) -> bool:
-            if dst == k.origin:
-                return False
-            return not (not self.danger[src] and self.danger[dst])
+            # coming back to where it started never helps a family: it could have waited
+            return dst != k.origin
 
         def moves(node: tuple) -> list[_Arc]:
             out: list[_Arc] = []
@@ -473,7 +498,7 @@ class EvacuationModel:
                     latest = lk.service_departs - max(lk.check_in, self.transfer[p])
                     if latest < 0 or self.grid.down(latest) != t:
                         continue
-                    head = arrival_head(None, lk.dst, t, lk.service_arrives, 0)
+                    head = arrival_head(None, lk.dst, t, lk.service_arrives, 0, h)
                     out.append(_Arc(node, head, "service", lk, t, lk.service_arrives))
                     continue
                 arr = lk.departs.get(t)
@@ -489,7 +514,7 @@ class EvacuationModel:
                             for vi, vehicle in enumerate(self.vehicles)
                         )
                         if fits:
-                            head = arrival_head(POOL, lk.dst, t, arr, 0)
+                            head = arrival_head(POOL, lk.dst, t, arr, 0, h)
                             out.append(_Arc(node, head, "ride", lk, t, arr, vehicle=POOL))
                 for vi, vehicle in enumerate(self.vehicles if not self.pooled else ()):
                     if carrier is not None and carrier != vi:
@@ -498,16 +523,16 @@ class EvacuationModel:
                         continue
                     if t < self.vehicle_earliest[vi].get(p, math.inf):
                         continue
-                    head = arrival_head(vi, lk.dst, t, arr, 0)
+                    head = arrival_head(vi, lk.dst, t, arr, 0, h)
                     out.append(_Arc(node, head, "ride", lk, t, arr, vehicle=vi))
                 # in its own vehicle
-                if h == 1 and (carrier is None or carrier == OWN):
+                if h & OWN_CAR and (carrier is None or carrier == OWN):
                     if lk.kind == "road" or lk.vehicles:
-                        head = arrival_head(OWN, lk.dst, t, arr, 1)
+                        head = arrival_head(OWN, lk.dst, t, arr, OWN_CAR, h)
                         out.append(_Arc(node, head, "own", lk, t, arr, vehicle=OWN))
                 # on foot
                 if lk.kind == "crossing" and carrier is None:
-                    head = arrival_head(None, lk.dst, t, arr, 0)
+                    head = arrival_head(None, lk.dst, t, arr, 0, h)
                     out.append(_Arc(node, head, "foot", lk, t, arr))
             return out
 
@@ -529,20 +554,24 @@ class EvacuationModel:
         for a in arcs:
             into[a.head].append(a)
 
-        def goal(node: tuple) -> bool:
-            if node[0] == "E":
-                return True
-            place = node[1] if node[0] == "F" else node[2]
-            return bool(self.danger[k.origin] and not self.danger[place])
+        def before(goal: set[tuple]) -> set[tuple]:
+            found = set(goal)
+            stack = list(goal)
+            while stack:
+                n = stack.pop()
+                for a in into[n]:
+                    if a.tail not in found:
+                        found.add(a.tail)
+                        stack.append(a.tail)
+            return found
 
-        useful = {n for n in seen if goal(n)}
-        stack = list(useful)
-        while stack:
-            n = stack.pop()
-            for a in into[n]:
-                if a.tail not in useful:
-                    useful.add(a.tail)
-                    stack.append(a.tail)
+        # useful: on the way to a destination, or (not yet safe) to a safe place
+        useful = before({n for n in seen if n[0] == "E"})
+        useful |= {
+            n
+            for n in before({n for n in seen if self._flags(n) & BEEN_SAFE})
+            if not self._flags(n) & BEEN_SAFE
+        }
         # the origin's own waiting chain stays, so that staying put is always possible
         keep = useful | {n for n in seen if n[0] == "F" and n[1] == k.origin}
         return [a for a in arcs if a.tail in keep and a.head in keep]
@@ -561,7 +590,7 @@ class EvacuationModel:
                 a.var = self.model.new_int_var(
                     0, k.size, f"c{k.index}_{a.kind}_{who}{label}{a.depart}"
                 )
-            source = ("F", k.origin, min(k.ready, last), 1 if k.own else 0)
+            source = self._source(k)
 
             def absorbing(node: tuple) -> bool:
                 if node[0] == "E":
@@ -792,11 +821,7 @@ class EvacuationModel:
                 if a.link is None:
                     continue
                 t = a.arrive // self.unit
-                if (
-                    self.danger[a.link.src]
-                    and not self.danger[a.link.dst]
-                    and self.danger[k.origin]
-                ):
+                if not self._flags(a.tail) & BEEN_SAFE and not self.danger[a.link.dst]:
                     expo.append((-w * k.people * (horizon - t), a.var))
                 if a.head[0] == "E":
                     evac.append((k.people, a.var))
@@ -910,7 +935,7 @@ class EvacuationModel:
             out: dict[tuple, list[_Arc]] = defaultdict(list)
             for a in arcs:
                 out[a.tail].append(a)
-            source = ("F", k.origin, min(k.ready, self.grid.last), 1 if k.own else 0)
+            source = self._source(k)
             for g in k.groups:
                 try:
                     legs = plan.group(g.id).legs
@@ -1374,7 +1399,7 @@ class EvacuationModel:
             out: dict[tuple, list[_Arc]] = defaultdict(list)
             for a in arcs:
                 out[a.tail].append(a)
-            node0 = ("F", k.origin, min(k.ready, grid.last), 1 if k.own else 0)
+            node0 = self._source(k)
             found: list[list[_Arc]] = []
             for _ in k.groups:
                 node = node0
