@@ -21,7 +21,7 @@ app = typer.Typer(
     "on which flight.",
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 SHOWN = 20
 """Groups not evacuated listed in the summary; the rest are in plan.json and the report."""
 err = Console(stderr=True, highlight=False)
@@ -232,8 +232,11 @@ def validate(
             out.print(f"  {g.id} ({g.people}): {reason}", markup=False)
 
 
-def _read_checked(scenario_path: str, plan_path: str) -> tuple[object, dict, list]:
-    """Read a scenario and a plan, and check the plan: (scenario, plan data, violations)."""
+def _read_checked(
+    scenario_path: str, plan_path: str, variant: str | None = None
+) -> tuple[object, dict, list]:
+    """Read a scenario (or one of its variants) and a plan, and check the plan:
+    (scenario, plan data, violations)."""
     from planner.check import check_plan, read_plan
     from planner.read import read_scenario
 
@@ -242,16 +245,39 @@ def _read_checked(scenario_path: str, plan_path: str) -> tuple[object, dict, lis
         data = read_plan(plan_path)
     except InputError as e:
         raise _fail_input(e) from None
+    if variant is not None:
+        from planner.scenario import Scenario
+
+        varied = _variant_of(scenario, scenario_path, variant)
+        assert isinstance(varied, Scenario)
+        scenario = varied
     return scenario, data, check_plan(scenario, data)
+
+
+def _variant_of(scenario: object, scenario_path: str, name: str) -> object:
+    """The scenario of variant `name`; exit 2 when there is no such variant."""
+    from planner.scenario import Scenario
+    from planner.variants import apply_variant
+
+    assert isinstance(scenario, Scenario)
+    if name not in scenario.variants:
+        known = ", ".join(scenario.variants) or "none"
+        err.print(f"{scenario_path}: no variant `{name}` (its variants: {known}).", markup=False)
+        raise typer.Exit(2)
+    return apply_variant(scenario, name)
 
 
 @app.command()
 def check(
     scenario_path: Annotated[str, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     plan_path: Annotated[str, typer.Argument(metavar="PLAN_JSON", help="plan.json to check.")],
+    variant: Annotated[
+        str | None,
+        typer.Option("--variant", help="Check against this variant of the scenario."),
+    ] = None,
 ) -> None:
     """Check a plan against the scenario's rules, listing every broken rule."""
-    _, _, violations = _read_checked(scenario_path, plan_path)
+    _, _, violations = _read_checked(scenario_path, plan_path, variant)
     if not violations:
         out.print(f"{plan_path}: the plan keeps every rule.", markup=False)
         return
@@ -288,6 +314,351 @@ def report(
         raise typer.Exit(1)
     written = write_outputs(scenario, data, Path(output), redact=redact)
     out.print(f"{len(written)} files written to {output}", markup=False)
+
+
+@app.command()
+def compare(
+    scenario_paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SCENARIO [MORE_SCENARIOS]...",
+            help="One scenario file (compared with its variants), or several (the first is "
+            "the base).",
+        ),
+    ],
+    variants: Annotated[
+        list[str] | None,
+        typer.Option("--variant", help="Compare only this variant (repeat for more)."),
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "-o", "--output", help="Folder for compare.json, compare.html and each plan.json."
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Wall-clock seconds for the whole call.")
+    ] = 60.0,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Solve on this running Dask scheduler (tcp://HOST:PORT) instead of the "
+            "local cores.",
+        ),
+    ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option("--processes", help="Local processes solving at once (default: every core)."),
+    ] = None,
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Also write compare.json to this file.")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log the solves.")] = False,
+) -> None:
+    """Solve a scenario and its variants (or several scenarios) and show them side by side."""
+    started = time.monotonic()
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from planner.compare import cases_from_files, cases_from_variants, compare_plans, solve_cases
+    from planner.errors import ScenarioError
+    from planner.parallel import SchedulerError
+    from planner.read import read_scenario
+
+    if time_limit <= 0:
+        err.print("--time-limit must be more than 0 seconds.")
+        raise typer.Exit(2)
+    if processes is not None and processes < 1:
+        err.print("--processes must be at least 1.")
+        raise typer.Exit(2)
+    scenarios, problems = [], []
+    for path in scenario_paths:
+        try:
+            scenarios.append(read_scenario(path))
+        except ScenarioError as e:
+            problems += e.problems
+    if problems:
+        raise _fail_input(ScenarioError(problems))
+    if len(scenarios) > 1:
+        if variants:
+            err.print("--variant works with one scenario file; give its variants by name.")
+            raise typer.Exit(2)
+        cases = cases_from_files(scenarios)
+    else:
+        base = scenarios[0]
+        if not base.variants:
+            err.print(
+                f"{scenario_paths[0]}: the scenario has no variants: add `variants:` to it, "
+                "or give more scenario files to compare.",
+                markup=False,
+            )
+            raise typer.Exit(2)
+        for name in variants or ():
+            if name not in base.variants:
+                _variant_of(base, scenario_paths[0], name)
+        cases = cases_from_variants(base, variants or ())
+    # writing compare.json, the page and the plans takes a moment: keep it out of the solves
+    reserve = min(5.0, 0.1 * time_limit)
+    budget = max(0.5, time_limit - (time.monotonic() - started) - reserve)
+    try:
+        results = solve_cases(
+            cases,
+            time_limit=budget,
+            seed=seed,
+            scheduler=scheduler,
+            processes=processes,
+            progress=err.is_terminal and not verbose,
+        )
+    except SchedulerError as e:
+        err.print(str(e), markup=False)
+        raise typer.Exit(2) from None
+    comparison = compare_plans(cases, results)
+    _write_comparison(comparison, output, json_path)
+    print_comparison(comparison)
+    if output is not None:
+        out.print(
+            f"written to {output}: compare.json, compare.html, <name>/plan.json", markup=False
+        )
+    failed = [f for f in comparison.figures if f.error is not None]
+    if failed:
+        for f in failed:
+            err.print(f"{f.key}: the solve failed: {f.error}", markup=False)
+        raise typer.Exit(3)
+
+
+def _write_comparison(comparison: object, output: str | None, json_path: str | None) -> None:
+    from planner.compare import Comparison, write_comparison
+    from planner.outputs.comparison import write_comparison_page
+
+    assert isinstance(comparison, Comparison)
+    write_comparison(comparison, output, json_path)
+    if output is not None:
+        write_comparison_page(comparison, output)
+
+
+def print_comparison(comparison: object) -> None:
+    """The side-by-side table and the families that change, as `planner compare` prints."""
+    from planner.compare import Comparison, Route
+
+    assert isinstance(comparison, Comparison)
+    table = Table(box=None, pad_edge=False)
+    table.add_column("")
+    for f in comparison.figures:
+        table.add_column(f.key, justify="right")
+
+    def row(name: str, cells: list[str]) -> None:
+        table.add_row(name, *cells)
+
+    figures = comparison.figures
+    people = lambda v: "-" if v is None else f"{v:,}"  # noqa: E731
+    row("evacuated", [people(f.evacuated) for f in figures])
+    row("safe", [people(f.safe) for f in figures])
+    row("left behind", [people(f.left_behind) for f in figures])
+    row("exposure", ["-" if f.exposure is None else f"{f.exposure:,.2f}" for f in figures])
+    row("arrival", ["-" if f.arrival is None else f"{f.arrival:,.2f}" for f in figures])
+    row(
+        "last arrival",
+        [
+            "-"
+            if f.last_arrival is None
+            else f"{f.last_arrival.astimezone(c.scenario.timezone):%a %H:%M}"
+            for f, c in zip(figures, comparison.cases, strict=True)
+        ],
+    )
+    row("  hours", ["-" if f.makespan is None else f"{f.makespan:.2f}" for f in figures])
+    row("status", ["error" if f.error else f.status for f in figures])
+    row("gap", ["-" if f.gap is None else f"{100 * f.gap:.2f}%" for f in figures])
+    row("seconds", [f"{f.seconds:.1f}" for f in figures])
+    out.print(table)
+
+    def route(r: Route | None) -> str:
+        if r is None:
+            return "not there"
+        return f"{r.status.replace('_', ' ')}: {' > '.join(r.steps) or 'no legs'}"
+
+    for case in comparison.cases[1:]:
+        if case.changes:
+            out.print(f"{case.key}: {'; '.join(case.changes)}", markup=False)
+    for key, changes in comparison.families.items():
+        if not changes:
+            out.print(
+                f"{key}: no family changes vehicle, crossing, flight or sailing.", markup=False
+            )
+            continue
+        people_moved = sum(c.people for c in changes)
+        out.print(f"{key}: {len(changes)} families ({people_moved} people) change:", markup=False)
+        for c in changes[:SHOWN]:
+            out.print(
+                f"  {c.group} ({c.people}): {route(c.before)}  ->  {route(c.after)}", markup=False
+            )
+        if len(changes) > SHOWN:
+            out.print(f"  ... and {len(changes) - SHOWN} more: see compare.json", markup=False)
+
+
+_SCHEDULER_HELP = (
+    "Solve on this running Dask scheduler (tcp://HOST:PORT) instead of the local cores."
+)
+
+
+def _read_for_what_if(scenario_path: str, time_limit: float, processes: int | None) -> object:
+    """Read the scenario and check the options `sweep` and `improve` share (exit 2)."""
+    from planner.read import read_scenario
+
+    try:
+        scenario = read_scenario(scenario_path)
+    except InputError as e:
+        raise _fail_input(e) from None
+    if time_limit <= 0:
+        err.print("--time-limit must be more than 0 seconds.")
+        raise typer.Exit(2)
+    if processes is not None and processes < 1:
+        err.print("--processes must be at least 1.")
+        raise typer.Exit(2)
+    return scenario
+
+
+@app.command()
+def sweep(
+    scenario_path: Annotated[str, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    samples: Annotated[int, typer.Option("-n", "--samples", help="Number of samples.")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the samples and solves.")] = 0,
+    output: Annotated[
+        str | None,
+        typer.Option("-o", "--output", help="Folder for sweep.json, sweep.png and sweep.html."),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Wall-clock seconds for the whole call.")
+    ] = 120.0,
+    replan: Annotated[
+        bool, typer.Option("--replan/--no-replan", help="Also re-plan every sample.")
+    ] = True,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help=_SCHEDULER_HELP)] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option("--processes", help="Local processes (default: every core)."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log the solves.")] = False,
+) -> None:
+    """Measure the plan against N samples of the scenario's `uncertainty:` (missed
+    connections, people stranded, extra exposure) and re-plan each sample."""
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from planner.parallel import SchedulerError
+    from planner.robustness import LABELS, write_sweep
+    from planner.robustness import sweep as run_sweep
+    from planner.scenario import Scenario
+
+    scenario = _read_for_what_if(scenario_path, time_limit, processes)
+    assert isinstance(scenario, Scenario)
+    if samples < 1:
+        err.print("-n must be at least 1 sample.")
+        raise typer.Exit(2)
+    if scenario.uncertainty is None:
+        err.print(
+            f"{scenario_path}: the scenario says nothing is uncertain: add an `uncertainty:` "
+            "section (docs/scenario-format.md) to sweep it.",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    try:
+        result = run_sweep(
+            scenario,
+            samples,
+            seed=seed,
+            time_limit=time_limit,
+            replan=replan,
+            scheduler=scheduler,
+            processes=processes,
+            progress=err.is_terminal and not verbose,
+        )
+    except SchedulerError as e:
+        err.print(str(e), markup=False)
+        raise typer.Exit(2) from None
+    table = Table(title=f"{scenario.name}: {samples} samples, seed {seed}")
+    table.add_column("measure")
+    for name in ("p5", "p50", "p95", "mean"):
+        table.add_column(name, justify="right")
+    for name, values in result["summary"].items():
+        cells = ["-" if values[k] is None else f"{values[k]:,.2f}" for k in values]
+        table.add_row(LABELS[name], *cells)
+    out.print(table)
+    failed = [row for row in result["per_sample"] if "replan_error" in row]
+    for row in failed:
+        err.print(f"sample {row['sample']}: re-planning failed: {row['replan_error']}")
+    if output is not None:
+        written = write_sweep(result, Path(output))
+        out.print(f"written: {', '.join(str(p) for p in written)}", markup=False)
+    if failed:
+        raise typer.Exit(3)
+
+
+@app.command()
+def improve(
+    scenario_path: Annotated[str, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="Folder for improve.json.")
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Wall-clock seconds for the whole call.")
+    ] = 120.0,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help=_SCHEDULER_HELP)] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option("--processes", help="Local processes (default: every core)."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log the solves.")] = False,
+) -> None:
+    """Rank what would help most: one more vehicle of each kind, an hour more at each
+    crossing, more throughput, more seats on each service."""
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    import json
+
+    from planner.improve import improve as run_improve
+    from planner.parallel import SchedulerError
+    from planner.scenario import Scenario
+
+    scenario = _read_for_what_if(scenario_path, time_limit, processes)
+    assert isinstance(scenario, Scenario)
+    try:
+        result = run_improve(
+            scenario,
+            time_limit=time_limit,
+            seed=seed,
+            scheduler=scheduler,
+            processes=processes,
+            progress=err.is_terminal and not verbose,
+        )
+    except SchedulerError as e:
+        err.print(str(e), markup=False)
+        raise typer.Exit(2) from None
+    base = result["base"]["objective"]
+    out.print("base: " + ", ".join(f"{k} {base[k]}" for k in result["objective"]), markup=False)
+    table = Table(title=f"{scenario.name}: what would help most")
+    table.add_column("#", justify="right")
+    table.add_column("change")
+    for name in result["objective"]:
+        table.add_column(f"{name} gain", justify="right")
+    for entry in result["ranking"]:
+        table.add_row(
+            str(entry["rank"]),
+            entry["description"],
+            *(f"{entry['gain'][n]:+,.2f}" for n in result["objective"]),
+        )
+    out.print(table)
+    if not result["ranking"]:
+        out.print("No candidate improvement to try.")
+    for failure in result["errors"]:
+        err.print(f"{failure['key']}: the solve failed: {failure['error']}", markup=False)
+    if output is not None:
+        path = Path(output) / "improve.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        out.print(f"written: {path}", markup=False)
+    if result["errors"]:
+        raise typer.Exit(3)
 
 
 def main() -> None:

@@ -33,8 +33,18 @@ from planner.scenario import (
     LOCATION_KINDS,
     OBJECTIVES,
     PRIORITIES,
+    AbsoluteWindow,
+    AddService,
+    CancelService,
+    Change,
+    ChangeCrossing,
+    ChangeFleet,
+    ChangeService,
+    CloseCrossing,
+    CloseRoad,
     Crossing,
     DailyWindow,
+    DelayGroups,
     FleetKind,
     Group,
     Location,
@@ -79,6 +89,8 @@ SECTIONS = (
     "flights",
     "sailings",
     "groups",
+    "variants",
+    "uncertainty",
 )
 SCENARIO_KEYS = ("name", "start", "timezone", "horizon", "step")
 LOCATION_KEYS = (
@@ -198,6 +210,8 @@ def parse_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
             )
         reader = _Reader(source, problems)
         scenario = reader.read(root)
+        scenario = reader.read_variants(root, scenario)
+        scenario = reader.read_uncertainty(root, scenario)
         if reader.problems:
             raise ScenarioError(reader.problems)
         assert scenario is not None
@@ -1299,3 +1313,605 @@ class _Reader:
             return None
         assert seats is not None
         return Member(name=name, seats=seats, documents=own or group_documents)
+
+    # -- uncertainty (`uncertainty:`): defaults and overrides, see planner.robustness
+
+    def read_uncertainty(self, root: Node, base: Scenario | None) -> Scenario | None:
+        """`uncertainty:`: spreads and chances as fractions, the section's defaults filled in
+        for every road, crossing, flight and sailing of the base; the base with it. Its ids
+        refer to the rest of the file, so it is read once the rest is good."""
+        from dataclasses import replace
+
+        from planner.scenario import CrossingUncertainty, Uncertainty
+
+        entry = root.entries.get("uncertainty") if isinstance(root, Map) else None
+        if entry is None or base is None:
+            return base
+        top = self.fields(
+            entry[1],
+            "uncertainty",
+            ("roads", "crossings", "flights", "sailings", "no_show"),
+            "{roads: {spread: 20%}, no_show: 2%}",
+        )
+        if top is None:
+            return None
+        before = self.failures
+
+        # roads: {spread: 20%, FROM->TO: {spread: 50%}}
+        road_spread = 0.0
+        spreads = {road.index: 0.0 for road in base.roads}
+        node = top.get("roads")
+        if node is not None and isinstance(node, Map):
+            n = node.entries.get("spread")
+            if n is not None:
+                road_spread = self.percent(n[1], "uncertainty: roads: `spread`") or 0.0
+                spreads = dict.fromkeys(spreads, road_spread)
+            for name, (key, value) in node.entries.items():
+                if name == "spread":
+                    continue
+                roads = self.uncertain_road(key, name, base)
+                item = self.fields(
+                    value, f"uncertainty: roads: {name}", ("spread",), "{spread: 50%}"
+                )
+                n2 = item.get("spread") if item is not None else None
+                spread = self.percent(n2, f"uncertainty: roads: {name}: `spread`") if n2 else None
+                for road in roads:
+                    spreads[road.index] = road_spread if spread is None else spread
+        elif node is not None:
+            self.fail(
+                node,
+                f"uncertainty: roads must be a mapping like {{spread: 20%}}, got {_shown(node)}",
+            )
+
+        # crossings: {processing_spread: 20%, closure: 5%, closed_for: 6h, ID: {...}}
+        crossing_keys = ("processing_spread", "closure", "closed_for")
+
+        def crossing_fields(fields: _Fields, start: CrossingUncertainty) -> CrossingUncertainty:
+            out = start
+            n = fields.get("processing_spread")
+            if n is not None:
+                out = replace(
+                    out,
+                    processing_spread=self.percent(n, fields.what("processing_spread")) or 0.0,
+                )
+            n = fields.get("closure")
+            if n is not None:
+                out = replace(out, closure=self.percent(n, fields.what("closure")) or 0.0)
+            n = fields.get("closed_for")
+            if n is not None:
+                closed_for = self.duration(n, fields.what("closed_for"), positive=True)
+                out = replace(out, closed_for=closed_for or out.closed_for)
+            return out
+
+        crossing_default = CrossingUncertainty()
+        crossings = {c.id: crossing_default for c in base.crossings}
+        node = top.get("crossings")
+        if node is not None and isinstance(node, Map):
+            defaults = Map(
+                {k: v for k, v in node.entries.items() if k in crossing_keys},
+                node.line,
+                node.column,
+            )
+            crossing_default = crossing_fields(
+                _Fields(self, defaults, "uncertainty: crossings", crossing_keys),
+                crossing_default,
+            )
+            crossings = dict.fromkeys(crossings, crossing_default)
+            for name, (key, value) in node.entries.items():
+                if name in crossing_keys:
+                    continue
+                if name not in crossings:
+                    hint = _did_you_mean(name, [*crossing_keys, *crossings])
+                    self.error(key, f"uncertainty: crossings: unknown crossing `{name}`{hint}")
+                    continue
+                label = f"uncertainty: crossings: {name}"
+                item = self.fields(value, label, crossing_keys, "{closure: 10%}")
+                if item is not None:
+                    crossings[name] = crossing_fields(item, crossing_default)
+        elif node is not None:
+            self.fail(
+                node,
+                "uncertainty: crossings must be a mapping like {closure: 5%}, got " + _shown(node),
+            )
+
+        # flights: {cancel: 5%, ID: {cancel: 10%}}; sailings alike
+        cancels: dict[str, float] = {}
+        default_cancel = {"flights": 0.0, "sailings": 0.0}
+        for section, services in (("flights", base.flights), ("sailings", base.sailings)):
+            ids = [s.id for s in services]
+            node = top.get(section)
+            default = 0.0
+            overrides: dict[str, float] = {}
+            if node is not None and isinstance(node, Map):
+                for name, (key, value) in node.entries.items():
+                    if name == "cancel":
+                        default = self.percent(value, f"uncertainty: {section}: `cancel`") or 0.0
+                        continue
+                    if name not in ids:
+                        other = "sailings" if section == "flights" else "flights"
+                        if name in base.service_by_id:
+                            hint = f": it is one of the {other}, put it under `{other}:`"
+                        else:
+                            hint = _did_you_mean(name, ["cancel", *ids])
+                        kind = section[:-1]
+                        self.error(key, f"uncertainty: {section}: unknown {kind} `{name}`{hint}")
+                        continue
+                    label = f"uncertainty: {section}: {name}"
+                    item = self.fields(value, label, ("cancel",), "{cancel: 10%}")
+                    cancel = item.get("cancel") if item is not None else None
+                    if cancel is not None:
+                        chance = self.percent(cancel, f"{label}: `cancel`")
+                        if chance is not None:
+                            overrides[name] = chance
+            elif node is not None:
+                self.fail(
+                    node,
+                    f"uncertainty: {section} must be a mapping like {{cancel: 5%}}, got "
+                    + _shown(node),
+                )
+            default_cancel[section] = default
+            for service_id in ids:
+                cancels[service_id] = overrides.get(service_id, default)
+
+        node = top.get("no_show")
+        no_show = self.percent(node, "uncertainty: `no_show`") if node is not None else 0.0
+        if self.failures > before:
+            return None
+        return base.replace(
+            uncertainty=Uncertainty(
+                road_spread=road_spread,
+                roads=tuple(spreads[road.index] for road in base.roads),
+                crossing_default=crossing_default,
+                crossings=crossings,
+                flight_cancel=default_cancel["flights"],
+                sailing_cancel=default_cancel["sailings"],
+                services=cancels,
+                no_show=no_show or 0.0,
+            )
+        )
+
+    def uncertain_road(self, key: Scalar, name: str, base: Scenario) -> list[Road]:
+        """The roads named `FROM->TO` (either way on a road both ways); reported if none."""
+        ends = name.split("->")
+        if len(ends) != 2 or not all(e.strip() for e in ends):
+            self.error(
+                key,
+                f"uncertainty: roads: `{name}` is neither `spread` nor a road written "
+                "FROM->TO (like embassy->ras_ajdir_ly)",
+            )
+            return []
+        a, b = (e.strip() for e in ends)
+        for place in (a, b):
+            if place not in base.locations:
+                hint = _did_you_mean(place, list(base.locations))
+                self.error(key, f"uncertainty: roads: {name}: unknown place `{place}`{hint}")
+                return []
+        found = [
+            r
+            for r in base.roads
+            if (r.from_, r.to) == (a, b) or (r.both_ways and (r.from_, r.to) == (b, a))
+        ]
+        if not found:
+            self.error(key, f"uncertainty: roads: no road from {a} to {b} in `roads:`")
+        return found
+
+    def percent(self, node: Node, what: str) -> float | None:
+        """A percentage written `20%`, from 0% to 100%, as a fraction (0.2)."""
+        text = node.text.strip() if isinstance(node, Scalar) else ""
+        if isinstance(node, Scalar) and isinstance(node.value, str) and text.endswith("%"):
+            try:
+                value = float(text[:-1])
+            except ValueError:
+                value = math.nan
+            if math.isfinite(value) and 0.0 <= value <= 100.0:
+                return value / 100.0
+            if math.isfinite(value):
+                self.error(node, f"{what} must be from 0% to 100%, got {text}")
+                return None
+        self.fail(node, f"{what} must be a percentage like 20%, got {_shown(node)}")
+        return None
+
+    # -- variants (`variants:`): checked against the base, change by change
+
+    def read_variants(self, root: Node, base: Scenario | None) -> Scenario | None:
+        """`variants:`: each variant's changes, checked against the base and against the
+        changes before them in the same variant; the base with its variants, or None when
+        anything is wrong. With no base (it has problems of its own) only the form of the
+        changes is checked."""
+        from planner.scenario import Variant
+        from planner.variants import apply_change
+
+        entry = root.entries.get("variants") if isinstance(root, Map) else None
+        node = entry[1] if entry is not None else None
+        if node is None or (isinstance(node, Scalar) and node.value is None and not node.bad):
+            return base
+        if not isinstance(node, Map):
+            self.fail(
+                node,
+                "variants must be a mapping of variant name to variant, like "
+                f"`border-closes: {{changes: [...]}}`, got {_shown(node)}",
+            )
+            return None
+        variants: dict[str, Variant] = {}
+        for name, (key, value) in node.entries.items():
+            label = f"variant `{name}`"
+            if not _VARIANT_NAME.fullmatch(name) or name == "base":
+                self.error(
+                    key,
+                    f"{label}: a variant name is letters, digits, `-`, `_` and `.`, starting "
+                    "with a letter or digit, and not `base` (it names the variant's folder)",
+                )
+            fields = self.fields(value, label, VARIANT_KEYS, "{changes: [{cancel: EMERCOM-1}]}")
+            if fields is None:
+                continue
+            before = self.failures
+            n = fields.get("description")
+            description = self.text(n, fields.what("description")) if n else None
+            changes_node = fields.required("changes")
+            changes: list[Change] = []
+            current = base
+            if changes_node is not None and not isinstance(changes_node, Seq):
+                self.fail(
+                    changes_node,
+                    f"{fields.what('changes')} must be a list of changes, got "
+                    f"{_shown(changes_node)}",
+                )
+            elif changes_node is not None and not changes_node.items:
+                self.error(changes_node, f"{fields.what('changes')}: list at least one change")
+            elif changes_node is not None:
+                for i, item in enumerate(changes_node.items, 1):
+                    change_label = f"{label} change {i}"
+                    change = self.read_change(item, change_label, current)
+                    if change is None:
+                        continue
+                    changes.append(change)
+                    if current is not None:
+                        try:
+                            current = apply_change(current, change)
+                        except ValueError as error:  # a safeguard: the checks above catch it
+                            self.error(item, f"{change_label}: {error}")
+            if self.failures == before:
+                variants[name] = Variant(name=name, changes=tuple(changes), description=description)
+        if base is None or self.problems:
+            return None
+        return base.replace(variants=variants)
+
+    def read_change(self, node: Node, label: str, current: Scenario | None) -> Change | None:
+        """One change of a variant; `current` is the scenario the change applies to."""
+        if not isinstance(node, Map):
+            self.fail(
+                node,
+                f"{label} must be a mapping like {{close: ras_ajdir, from: +20h}}, got "
+                f"{_shown(node)}",
+            )
+            return None
+        actions = [name for name in node.entries if name in CHANGE_KEYS]
+        if not actions:
+            known = ", ".join(CHANGE_KEYS)
+            if not node.entries:
+                self.error(node, f"{label}: say what changes with one of {known}")
+            keys = {k for allowed in CHANGE_KEYS.values() for k in allowed}
+            unknown = [(name, key) for name, (key, _) in node.entries.items() if name not in keys]
+            for name, key in unknown:
+                hint = _did_you_mean(name, list(CHANGE_KEYS)) or f" (changes: {known})"
+                self.error(key, f"{label}: unknown change `{name}`{hint}")
+            if node.entries and not unknown:
+                self.error(node, f"{label}: say what changes with one of {known}")
+            return None
+        if len(actions) > 1:
+            self.error(
+                node.entries[actions[1]][0],
+                f"{label}: `{actions[0]}` and `{actions[1]}` are two changes; write each as "
+                "its own entry of `changes`",
+            )
+            return None
+        action = actions[0]
+        fields = _Fields(self, node, label, CHANGE_KEYS[action])
+        before = self.failures
+        target = fields.required(action)
+        change: Change | None = None
+        if target is not None:
+            if action == "close":
+                change = self.change_close(fields, target, current)
+            elif action == "cancel":
+                service = self.named(target, fields.what(action), current, "service")
+                change = CancelService(service) if service else None
+            elif action in ("add_flight", "add_sailing"):
+                change = self.change_add(fields, target, current)
+            elif action == "fleet":
+                change = self.change_fleet(fields, target, current)
+            elif action == "crossing":
+                change = self.change_crossing(fields, target, current)
+            elif action in ("flight", "sailing"):
+                change = self.change_service(fields, target, current)
+            else:
+                change = self.change_delay(fields, target, current)
+        return change if self.failures == before else None
+
+    def named(self, node: Node, what: str, current: Scenario | None, kind: str) -> str | None:
+        """The id of a crossing, flight or sailing (`service`, either), `flight`,
+        `sailing` or fleet kind (`fleet`) in `current`."""
+        name = self.text(node, what)
+        if name is None or current is None:
+            return name
+        known: dict[str, list[str]] = {
+            "crossing": [c.id for c in current.crossings],
+            "fleet": [k.id for k in current.fleet],
+            "flight": [s.id for s in current.flights],
+            "sailing": [s.id for s in current.sailings],
+        }
+        known["service"] = known["flight"] + known["sailing"]
+        if name in known[kind]:
+            return name
+        noun = {"service": "flight or sailing", "fleet": "fleet kind"}.get(kind, kind)
+        other = next(
+            (k for k in ("crossing", "fleet", "flight", "sailing") if name in known[k]), None
+        )
+        hint = (
+            f" (`{name}` is a {'fleet kind' if other == 'fleet' else other})"
+            if other
+            else _did_you_mean(name, known[kind])
+        )
+        self.error(node, f"{what}: unknown {noun} `{name}`{hint}")
+        return None
+
+    def change_window(self, fields: _Fields, current: Scenario | None) -> AbsoluteWindow | None:
+        """`from` (required) and `to` (default: the end of the horizon) of a closure."""
+        start_node, end_node = fields.required("from"), fields.get("to")
+        start = self.time(start_node, fields.what("from")) if start_node else None
+        if end_node is not None:
+            end = self.time(end_node, fields.what("to"))
+        else:
+            end = current.end if current is not None else None
+        if start is None or end is None:
+            return None
+        try:
+            return units.parse_absolute_window(start, end)
+        except ValueError as error:
+            at = end_node or start_node
+            assert at is not None
+            self.error(at, f"{fields.label}: {error}")
+            return None
+
+    def change_close(
+        self, fields: _Fields, target: Node, current: Scenario | None
+    ) -> Change | None:
+        window = self.change_window(fields, current)
+        if isinstance(target, Map):
+            road_fields = _Fields(self, target, fields.what("close"), ("road",))
+            road = road_fields.required("road")
+            if road is None:
+                return None
+            what = road_fields.what("road")
+            if not isinstance(road, Seq) or len(road.items) != 2:
+                self.fail(road, f"{what} must be its two places, like [zawiya, ras_ajdir_ly]")
+                return None
+            ends = [self.place(item, f"{what} entry {i}") for i, item in enumerate(road.items, 1)]
+            if ends[0] is None or ends[1] is None:
+                return None
+            pair = {ends[0], ends[1]}
+            if current is not None and not any({r.from_, r.to} == pair for r in current.roads):
+                self.error(road, f"{what}: no road joins `{ends[0]}` and `{ends[1]}`")
+                return None
+            return CloseRoad((ends[0], ends[1]), window) if window else None
+        crossing = self.named(target, fields.what("close"), current, "crossing")
+        return CloseCrossing(crossing, window) if crossing and window else None
+
+    def change_add(self, fields: _Fields, target: Node, current: Scenario | None) -> Change | None:
+        kind: ServiceKind = "flight" if "add_flight" in fields.node.entries else "sailing"
+        what = fields.what(f"add_{kind}")
+        service = self.read_service(target, what, kind)
+        if service is None or current is None:
+            return None
+        assert isinstance(target, Map)
+        id_node = target.entries["id"][1]
+        users = (
+            [(c.id, "crossing") for c in current.crossings]
+            + [(k.id, "fleet kind") for k in current.fleet]
+            + [(v.id, "vehicle") for v in current.vehicles]
+            + [(s.id, s.kind) for s in current.services]
+        )
+        used = next((noun for name, noun in users if name == service.id), None)
+        if used is not None:
+            self.error(id_node, f"{what}: id `{service.id}` is already used by a {used}")
+            return None
+        return AddService(service)
+
+    def change_fleet(
+        self, fields: _Fields, target: Node, current: Scenario | None
+    ) -> Change | None:
+        fleet = self.named(target, fields.what("fleet"), current, "fleet")
+        get, what = fields.get, fields.what
+        count_node = get("count")
+        count, more = None, 0
+        if count_node is not None:
+            if (
+                isinstance(count_node, Scalar)
+                and count_node.text.startswith(("+", "-"))
+                and type(count_node.value) is int
+            ):
+                more = count_node.value
+            else:
+                count = self.whole(count_node, what("count"), minimum=0, maximum=MAX_COUNT)
+        n = get("seats")
+        seats = self.whole(n, what("seats")) if n else None
+        at_node = get("at")
+        at = self.place(at_node, what("at")) if at_node else None
+        n = get("available")
+        available = self.time(n, what("available")) if n else None
+        if all(get(k) is None for k in ("count", "seats", "at", "available")):
+            self.error(
+                fields.node, f"{fields.label}: say what changes: count, seats, at or available"
+            )
+            return None
+        if fleet is None or current is None:
+            return None
+        kind = next(k for k in current.fleet if k.id == fleet)
+        total = (kind.count if count is None else count) + more
+        if count_node is not None and not (0 <= total <= MAX_COUNT):
+            self.error(
+                count_node,
+                f"{what('count')}: fleet `{fleet}` has {kind.count} vehicle"
+                f"{'s' if kind.count != 1 else ''}; it cannot have {total}",
+            )
+            return None
+        for other in [c.id for c in current.crossings] + [s.id for s in current.services]:
+            match = _NUMBERED.fullmatch(other)
+            if match and match.group(1) == fleet and kind.count < int(match.group(2)) <= total:
+                assert count_node is not None
+                self.error(
+                    count_node,
+                    f"{what('count')}: the vehicle `{other}` it adds has the id of a crossing, "
+                    "flight or sailing",
+                )
+                return None
+        place = current.locations.get(at) if at is not None else None
+        if place is not None and kind.countries and place.country not in kind.countries:
+            assert at_node is not None
+            self.error(
+                at_node,
+                f"{what('at')}: place `{at}` is in {place.country}, outside the fleet's "
+                f"`countries` ({', '.join(sorted(kind.countries))}), so its vehicles could "
+                "never drive",
+            )
+            return None
+        return ChangeFleet(fleet, count, more, seats, at, available)
+
+    def change_crossing(
+        self, fields: _Fields, target: Node, current: Scenario | None
+    ) -> Change | None:
+        crossing = self.named(target, fields.what("crossing"), current, "crossing")
+        get, what = fields.get, fields.what
+        n = get("throughput")
+        throughput = self.whole(n, what("throughput")) if n else None
+        n = get("processing")
+        processing = self.duration(n, what("processing"), positive=False) if n else None
+        open_node = get("open")
+        opened = None
+        if open_node is not None:
+            if isinstance(open_node, Seq) and not open_node.items:
+                self.error(open_node, f"{what('open')}: list at least one window")
+            else:
+                opened = self.windows(open_node, what("open"), daily=True, absolute=False)
+        documents = self.documents(fields, any_if_absent=True) if get("documents") else None
+        if all(get(k) is None for k in ("throughput", "processing", "open", "documents")):
+            self.error(
+                fields.node,
+                f"{fields.label}: say what changes: throughput, processing, open or documents",
+            )
+            return None
+        if crossing is None:
+            return None
+        return ChangeCrossing(
+            crossing,
+            throughput,
+            processing,
+            cast("tuple[DailyWindow, ...] | None", opened),
+            documents,
+        )
+
+    def change_service(
+        self, fields: _Fields, target: Node, current: Scenario | None
+    ) -> Change | None:
+        from planner.variants import changed_times
+
+        kind = "flight" if "flight" in fields.node.entries else "sailing"
+        service = self.named(target, fields.what(kind), current, kind)
+        get, what = fields.get, fields.what
+        n = get("seats")
+        seats = self.whole(n, what("seats")) if n else None
+        n = get("departs")
+        departs = self.time(n, what("departs")) if n else None
+        duration_node, arrives_node = get("duration"), get("arrives")
+        duration = arrives = None
+        if duration_node is not None and arrives_node is not None:
+            later = max(duration_node, arrives_node, key=lambda x: (x.line, x.column))
+            self.error(later, f"{fields.label}: give `duration` or `arrives`, not both")
+        elif duration_node is not None:
+            duration = self.duration(duration_node, what("duration"), positive=True)
+        elif arrives_node is not None:
+            arrives = self.time(arrives_node, what("arrives"))
+        n = get("check_in")
+        check_in = self.duration(n, what("check_in"), positive=False) if n else None
+        keys = ("seats", "departs", "duration", "arrives", "check_in")
+        if all(get(k) is None for k in keys):
+            self.error(fields.node, f"{fields.label}: say what changes: {', '.join(keys)}")
+            return None
+        if service is None:
+            return None
+        change = ChangeService(service, seats, departs, duration, arrives, check_in)
+        if current is not None:
+            try:
+                changed_times(current.service_by_id[service], change)
+            except ValueError as error:
+                times = [n for n in (get("departs"), duration_node, arrives_node) if n]
+                self.error(max(times, key=lambda x: (x.line, x.column)), f"{fields.label}: {error}")
+                return None
+        return change
+
+    def change_delay(
+        self, fields: _Fields, target: Node, current: Scenario | None
+    ) -> Change | None:
+        what = fields.what("delay")
+        n = fields.required("by")
+        by = self.duration(n, fields.what("by"), positive=True) if n else None
+        chosen: list[str] = []
+        if isinstance(target, Map):
+            at_fields = _Fields(self, target, what, ("at",))
+            at_node = at_fields.required("at")
+            at = self.place(at_node, at_fields.what("at")) if at_node else None
+            if at is None or current is None:
+                return None
+            chosen = [g.id for g in current.groups if g.at == at]
+            if not chosen:
+                assert at_node is not None
+                self.error(at_node, f"{at_fields.what('at')}: no group waits at `{at}`")
+                return None
+        elif isinstance(target, Scalar) and target.value == "all":
+            chosen = [g.id for g in current.groups] if current is not None else []
+        else:
+            for i, item in enumerate(self.items(target), 1):
+                item_what = f"{what} entry {i}" if isinstance(target, Seq) else what
+                name = self.text(item, item_what)
+                if name is None or current is None:
+                    continue
+                ids = self.group_ids(name, current)
+                if not ids:
+                    hint = _did_you_mean(name, [g.id for g in current.groups])
+                    self.error(item, f"{item_what}: unknown group `{name}`{hint}")
+                elif set(ids) & set(chosen):
+                    self.error(item, f"{item_what}: `{name}` is listed twice")
+                else:
+                    chosen += ids
+        if by is None or current is None:
+            return None
+        return DelayGroups(tuple(chosen), by)
+
+    @staticmethod
+    def group_ids(name: str, scenario: Scenario) -> list[str]:
+        """The group `name`, or the copies `name-01 ..` that `count` made of it."""
+        if name in scenario.group_by_id:
+            return [name]
+        prefix = name + "-"
+        return [
+            g.id
+            for g in scenario.groups
+            if g.id.startswith(prefix) and g.id[len(prefix) :].isdigit()
+        ]
+
+
+_VARIANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+VARIANT_KEYS = ("description", "changes")
+SERVICE_CHANGE_KEYS = ("seats", "departs", "duration", "arrives", "check_in")
+CHANGE_KEYS: dict[str, tuple[str, ...]] = {
+    "close": ("close", "from", "to"),
+    "cancel": ("cancel",),
+    "add_flight": ("add_flight",),
+    "add_sailing": ("add_sailing",),
+    "fleet": ("fleet", "count", "seats", "at", "available"),
+    "crossing": ("crossing", "throughput", "processing", "open", "documents"),
+    "flight": ("flight", *SERVICE_CHANGE_KEYS),
+    "sailing": ("sailing", *SERVICE_CHANGE_KEYS),
+    "delay": ("delay", "by"),
+}
+"""The keys of each kind of change of a variant, the kind's own key first."""

@@ -214,8 +214,12 @@ class Scenario:
     sailings: tuple[Service, ...]
     groups: tuple[Group, ...]
     source: str = "<scenario>"
-    variants: dict[str, object] = field(default_factory=dict)
-    """Reserved for named what-if variants; empty in format v1."""
+    variants: dict[str, Variant] = field(default_factory=dict)
+    """Named what-if variants (`variants:`), as written: not applied. See
+    :func:`planner.variants.apply_variant`."""
+    uncertainty: Uncertainty | None = None
+    """What may go otherwise than written (`uncertainty:`); None when the file says nothing.
+    See :mod:`planner.robustness`."""
 
     @property
     def end(self) -> datetime:
@@ -275,3 +279,165 @@ class Scenario:
     def replace(self, **changes: object) -> Scenario:
         """A copy with some fields changed (for what-if variants); the original is untouched."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- variants
+# A variant is a short list of changes to the base scenario (`variants:` in the file). The
+# changes are kept as written, with every reference already checked and every unit
+# resolved; :mod:`planner.variants` applies them.
+
+
+@dataclass(frozen=True)
+class CloseCrossing:
+    """`{close: CROSSING, from: T, to: T}`: the crossing is also closed in `window`."""
+
+    crossing: str
+    window: AbsoluteWindow
+
+
+@dataclass(frozen=True)
+class CloseRoad:
+    """`{close: {road: [A, B]}, from: T, to: T}`: every road joining `A` and `B`, either
+    way, is also closed in `window`."""
+
+    ends: tuple[str, str]
+    window: AbsoluteWindow
+
+
+@dataclass(frozen=True)
+class CancelService:
+    """`{cancel: ID}`: the flight or sailing does not run."""
+
+    service: str
+
+
+@dataclass(frozen=True)
+class AddService:
+    """`{add_flight: {...}}` or `{add_sailing: {...}}`: one more flight or sailing."""
+
+    service: Service
+
+
+@dataclass(frozen=True)
+class ChangeFleet:
+    """`{fleet: KIND, count: ..., seats: ..., at: ..., available: ...}`.
+
+    `count` replaces the number of vehicles; `more` adds to it (negative: fewer vehicles,
+    taken from the end: `bus-4` goes before `bus-3`). None leaves a value as it is.
+    """
+
+    fleet: str
+    count: int | None = None
+    more: int = 0
+    seats: int | None = None
+    at: str | None = None
+    available: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChangeCrossing:
+    """`{crossing: ID, throughput: ..., processing: ..., open: [...], documents: [...]}`.
+
+    None leaves a value as it is.
+    """
+
+    crossing: str
+    throughput: int | None = None
+    processing: timedelta | None = None
+    open: tuple[DailyWindow, ...] | None = None
+    documents: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class ChangeService:
+    """`{flight: ID, ...}` or `{sailing: ID, ...}`: new seats, times or check-in.
+
+    A new `departs` without `duration` or `arrives` keeps the flight's duration; a
+    `duration` alone keeps its departure. None leaves a value as it is.
+    """
+
+    service: str
+    seats: int | None = None
+    departs: datetime | None = None
+    duration: timedelta | None = None
+    arrives: datetime | None = None
+    check_in: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class DelayGroups:
+    """`{delay: [G1, G2] | {at: PLACE} | all, by: D}`: these groups are ready `by` later."""
+
+    groups: tuple[str, ...]
+    by: timedelta
+
+
+Change = (
+    CloseCrossing
+    | CloseRoad
+    | CancelService
+    | AddService
+    | ChangeFleet
+    | ChangeCrossing
+    | ChangeService
+    | DelayGroups
+)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A named what-if (`variants:` entry): changes applied, in order, to the base."""
+
+    name: str
+    changes: tuple[Change, ...]
+    description: str | None = None
+
+
+# --------------------------------------------------------------------------- uncertainty
+# What may go otherwise than the file says (`uncertainty:`), resolved to fractions (20% is
+# 0.2) with the section's defaults filled in; :mod:`planner.robustness` draws samples from it.
+
+
+@dataclass(frozen=True)
+class CrossingUncertainty:
+    """How a crossing may differ: its processing takes up to `processing_spread` longer
+    (a fraction), and with chance `closure` it closes once for `closed_for`."""
+
+    processing_spread: float = 0.0
+    closure: float = 0.0
+    closed_for: timedelta = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """The `uncertainty:` section, every chance and spread a fraction from 0 to 1.
+
+    Per-item values are resolved for every road, crossing and service of the file; the
+    defaults stand for items the file does not have (those a variant adds).
+    """
+
+    road_spread: float = 0.0
+    """Default: a road takes up to this fraction longer than written."""
+    roads: tuple[float, ...] = ()
+    """Spread of each road, in `roads:` order."""
+    crossing_default: CrossingUncertainty = CrossingUncertainty()
+    crossings: dict[str, CrossingUncertainty] = field(default_factory=dict)
+    flight_cancel: float = 0.0
+    sailing_cancel: float = 0.0
+    services: dict[str, float] = field(default_factory=dict)
+    """Chance each flight or sailing is cancelled, by id."""
+    no_show: float = 0.0
+    """Chance each group does not turn up at all."""
+
+    def road(self, road: Road) -> float:
+        """The spread of a road."""
+        return self.roads[road.index] if road.index < len(self.roads) else self.road_spread
+
+    def crossing(self, crossing_id: str) -> CrossingUncertainty:
+        """The uncertainty of a crossing."""
+        return self.crossings.get(crossing_id, self.crossing_default)
+
+    def cancel(self, service: Service) -> float:
+        """The chance a flight or sailing is cancelled."""
+        default = self.flight_cancel if service.kind == "flight" else self.sailing_cancel
+        return self.services.get(service.id, default)
