@@ -40,6 +40,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from planner.flow import Skeleton, commodity_key
 from planner.network import build_network, diagnose_unreachable
 from planner.plan import (
     GroupPlan,
@@ -299,8 +300,12 @@ class EvacuationModel:
         pooled: bool | None = None,
         build: bool = True,
         aggregate: bool = True,
+        allowed: Skeleton | None = None,
     ) -> None:
         self.scenario = scenario
+        self.allowed = allowed
+        """When given, families and vehicles move only at the departures it lists (the
+        aggregated flow's, `planner.flow`): the model then only turns those into a plan."""
         self.grid = TimeGrid.of(scenario)
         self.place_ids = list(scenario.locations)
         self.places = {p: i for i, p in enumerate(self.place_ids)}
@@ -401,6 +406,9 @@ class EvacuationModel:
         last = self.grid.last
         for vi, vehicle in enumerate(self.vehicles):
             earliest = self.vehicle_earliest[vi]
+            allow = (
+                None if self.allowed is None else self.allowed.fleet.get(vehicle.fleet, frozenset())
+            )
             arcs: list[_VArc] = []
             start = self.places[vehicle.at]
             t0 = earliest[start]
@@ -411,7 +419,7 @@ class EvacuationModel:
                     if not self._vehicle_can_use(vi, lk) or lk.dst not in earliest:
                         continue
                     for t, arr in lk.departs.items():
-                        if t >= e:
+                        if t >= e and (allow is None or (lk.index, t) in allow):
                             arcs.append(
                                 _VArc((p, t), (lk.dst, self._arrival_node_time(t, arr)), lk, t, arr)
                             )
@@ -451,6 +459,14 @@ class EvacuationModel:
         useful (a safe place or a destination)."""
         last = self.grid.last
         source = self._source(k)
+        allow = (
+            None
+            if self.allowed is None
+            else self.allowed.people.get(
+                commodity_key(k.weight, k.dests, k.accepted, k.own, k.seats, k.people),
+                frozenset(),
+            )
+        )
 
         def arrival_head(
             carrier: int | None, dst: int, dep: int, arr: int, own: int, was: int
@@ -498,11 +514,13 @@ class EvacuationModel:
                     latest = lk.service_departs - max(lk.check_in, self.transfer[p])
                     if latest < 0 or self.grid.down(latest) != t:
                         continue
+                    if allow is not None and (lk.index, t) not in allow:
+                        continue
                     head = arrival_head(None, lk.dst, t, lk.service_arrives, 0, h)
                     out.append(_Arc(node, head, "service", lk, t, lk.service_arrives))
                     continue
                 arr = lk.departs.get(t)
-                if arr is None:
+                if arr is None or (allow is not None and (lk.index, t) not in allow):
                     continue
                 # in a fleet vehicle
                 if self.pooled:
@@ -1758,14 +1776,14 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     if meets:
         log.info("the dispatcher's plan meets every bound: nothing to search for")
         plan = start  # type: ignore[assignment]
-    elif start is not None and (
-        model.too_large or deadline - time.monotonic() < 0.25 * params.time_limit
-    ):
-        log.warning(
-            "the CP-SAT model would have about %d arcs: the dispatcher's plan is returned",
+    elif start is not None and deadline - time.monotonic() < 0.25 * params.time_limit:
+        plan = start
+    elif start is not None and model.too_large:
+        log.info(
+            "the CP-SAT model would have about %d arcs: planning from the aggregated flow",
             model.size_estimate,
         )
-        plan = start
+        plan = _from_flow(model, start, params, deadline)
     else:
         model._build()
         plan = model.solve(params, deadline=deadline, start=start)
@@ -1774,7 +1792,11 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         if proven:
             how = "proven optimal by the bounds"
         elif plan is start:
-            how = "too large for cp-sat" if model.too_large else "no time left for cp-sat"
+            how = (
+                "not improved by the aggregated flow"
+                if model.too_large
+                else "no time left for cp-sat"
+            )
         else:
             how = "not improved by cp-sat"
         stats = dict(
@@ -1808,6 +1830,37 @@ def solve_direct(scenario: Scenario, params: SolveParameters | None = None) -> P
     model = EvacuationModel(scenario, pooled=False, build=False, aggregate=False)
     model._build()
     return _with_reasons(scenario, model.solve(params, deadline=deadline))
+
+
+def _from_flow(
+    model: EvacuationModel, start: Plan, params: SolveParameters, deadline: float
+) -> Plan:
+    """A plan from the aggregated flow (`planner.flow`): its departures, turned into whole
+    families on named vehicles by the pooled model restricted to them. The restricted
+    model's own bounds hold only for it, so none of them is kept; `start` is returned when
+    nothing better comes out."""
+    from planner.flow import skeleton
+
+    third = time.monotonic() + 0.35 * (deadline - time.monotonic())
+    frame = skeleton(model, third, start)
+    if frame is None:
+        return start
+    restricted = EvacuationModel(model.scenario, pooled=True, allowed=frame, build=False)
+    restricted._build()
+    plan = restricted.solve(params, deadline=deadline, start=start)
+    log.info("plan from the aggregated flow: %s", plan.objective)
+    if not better(model.scenario, plan, start):
+        return start
+    bound, proven = model._combine_bounds(plan.objective, {}, {}, True)
+    return Plan(
+        scenario=plan.scenario,
+        status="optimal" if proven else "feasible",
+        objective=plan.objective,
+        bound=bound,
+        groups=plan.groups,
+        vehicles=plan.vehicles,
+        stats=dict(plan.stats, method="aggregated flow + cp-sat", bounds_from="static, relaxation"),
+    )
 
 
 def _meets(scenario: Scenario, plan: Plan, bounds: dict[str, float]) -> bool:

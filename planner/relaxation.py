@@ -72,7 +72,10 @@ class _Commodity:
 @dataclass
 class _Pool:
     countries: frozenset[str] | None
-    supply: dict[tuple[int, int], int] = field(default_factory=dict)  # (place, t) -> seats
+    supply: dict[tuple[int, int], int] = field(default_factory=dict)  # (place, t) -> units
+    seats: int = 1
+    """Seats per unit of flow: 1 when the pool counts seats, a vehicle's seats by kind."""
+    fleet: str | None = None
 
 
 class FlowRelaxation:
@@ -82,8 +85,17 @@ class FlowRelaxation:
     objective: they take no part in the flow.
     """
 
-    def __init__(self, model: EvacuationModel) -> None:
+    def __init__(
+        self, model: EvacuationModel, transfers: bool = False, by_kind: bool = False
+    ) -> None:
         self.m = model
+        self.transfers = transfers
+        """Make people wait a place's transfer time after each leg (as the pooled CP-SAT model
+        does), which turns the relaxation into a plan skeleton that model can follow."""
+        self.by_kind = by_kind
+        """One pool per fleet kind, counting whole vehicles, instead of one per countries."""
+        self.moves: dict[int, tuple[str, int, int, int]] = {}
+        """Column -> ("people" | "fleet", commodity or pool index, link index, grid time)."""
         self.T = model.grid.last
         self.step = model.grid.step
         self.horizon_hours = model.grid.horizon / 3600.0
@@ -108,6 +120,8 @@ class FlowRelaxation:
         self._capacity: dict[tuple[int, int], int] = {}
         self._parked: dict[tuple[int, int], int] = {}
         self._arrays: tuple[np.ndarray, ...] | None = None
+        self.values: Any = None
+        """The column values of the last optimum `solve` found."""
         self._build()
         self.build_seconds = time.monotonic() - started
 
@@ -135,22 +149,36 @@ class FlowRelaxation:
 
     def _group_pools(self) -> list[_Pool]:
         m = self.m
-        pools: dict[frozenset[str] | None, _Pool] = {}
+        pools: dict[object, _Pool] = {}
         for v in m.vehicles:
             start = m.places[v.at]
             if v.countries is not None and m.country[start] not in v.countries:
                 continue  # it cannot move at all
-            pool = pools.setdefault(v.countries, _Pool(v.countries))
+            key = v.fleet if self.by_kind else v.countries
+            pool = pools.get(key)
+            if pool is None:
+                pool = pools[key] = _Pool(
+                    v.countries,
+                    seats=v.seats if self.by_kind else 1,
+                    fleet=v.fleet if self.by_kind else None,
+                )
             t = max(0, m.grid.up(int(round((v.available - m.grid.start).total_seconds()))))
             if t > self.T:
                 continue
-            pool.supply[(start, t)] = pool.supply.get((start, t), 0) + v.seats
+            units = 1 if self.by_kind else v.seats
+            pool.supply[(start, t)] = pool.supply.get((start, t), 0) + units
         return [p for p in pools.values() if p.supply]
 
     # ---- reach
 
     def _head_time(self, depart: int, arrive: int) -> int:
         return max(depart, self.m.grid.up(arrive))
+
+    def _people_head_time(self, depart: int, arrive: int, c: _Commodity, place: int) -> int:
+        """When people who arrive at `place` may leave it again (see `transfers`)."""
+        if not self.transfers or place in c.dests:
+            return self._head_time(depart, arrive)
+        return max(depart + 1, self.m.grid.up(arrive + self.m.transfer[place]))
 
     def _pool_uses(self, pool: _Pool, lk) -> bool:  # type: ignore[no-untyped-def]
         m = self.m
@@ -239,7 +267,7 @@ class FlowRelaxation:
             best: dict[tuple, int] = {}
             for _lk, dep, arr, head in self._people_moves(c, s, t):
                 edges[s].add(head)
-                h = self._head_time(dep, arr)
+                h = self._people_head_time(dep, arr, c, head[2])
                 if h <= self.T and h < best.get(head, INF):
                     best[head] = h
             for head, h in best.items():
@@ -300,12 +328,12 @@ class FlowRelaxation:
         return row
 
     def _build(self) -> None:
-        for pool, reach in zip(self._pools, self._pool_reach, strict=True):
-            self._build_pool(pool, reach)
-        for c in self._commodities:
-            self._build_commodity(c)
+        for number, (pool, reach) in enumerate(zip(self._pools, self._pool_reach, strict=True)):
+            self._build_pool(number, pool, reach)
+        for number, c in enumerate(self._commodities):
+            self._build_commodity(number, c)
 
-    def _build_pool(self, pool: _Pool, reach: dict[int, int]) -> None:
+    def _build_pool(self, number: int, pool: _Pool, reach: dict[int, int]) -> None:
         """Seats of vehicles: out - in <= supply at every (place, time)."""
         m = self.m
         node: dict[tuple[int, int], int] = {}
@@ -329,12 +357,14 @@ class FlowRelaxation:
                     if t < e or h > self.T:
                         continue
                     j = self._column()
+                    self.moves[j] = ("fleet", number, lk.index, t)
                     self._put(row(p, t), j, 1.0)
                     self._put(row(lk.dst, h), j, -1.0)
                     if lk.kind == "road":
-                        self._put(self._keyed_row(self._coupling, (lk.index, t), 0.0), j, -1.0)
+                        row_c = self._keyed_row(self._coupling, (lk.index, t), 0.0)
+                        self._put(row_c, j, -float(pool.seats))
 
-    def _build_commodity(self, c: _Commodity) -> None:
+    def _build_commodity(self, number: int, c: _Commodity) -> None:
         m = self.m
         H = self.horizon_hours
         w = float(c.weight)
@@ -391,11 +421,12 @@ class FlowRelaxation:
                             1.0,
                         )
             for lk, dep, arr, head in self._people_moves(c, s, e):
-                h = self._head_time(dep, arr)
+                h = self._people_head_time(dep, arr, c, head[2])
                 if h > self.T:
                     continue
                 gain = (not safe) and head[0] == 1
                 j = self._column(expo=w * arr / 3600.0 if gain else 0.0)
+                self.moves[j] = ("people", number, lk.index, dep)
                 self._put(row(s, dep), j, 1.0)
                 self._put(row(head, h), j, -1.0)
                 if head not in useful:
@@ -429,6 +460,22 @@ class FlowRelaxation:
                 self._put(self._parked[(p, u + 1)], j, 1.0)
             self._put(self._keyed_row(self._capacity, (p, u), float(m.capacity[p] or 0)), j, 1.0)
         return self._parked[(p, t)]
+
+    # ---- reading
+
+    def commodity_keys(self) -> list[tuple]:
+        """Each commodity's key: (weight, destinations, accepted links, own car, seats per
+        person), as `planner.flow.commodity_key` gives it for a class."""
+        return [
+            (c.weight, c.dests, c.accepted, c.own, Fraction(c.ratio).limit_denominator(1000))
+            for c in self._commodities
+        ]
+
+    def pool_fleet(self, number: int) -> str:
+        """The fleet kind of pool `number` (pools by kind only)."""
+        fleet = self._pools[number].fleet
+        assert fleet is not None
+        return fleet
 
     # ---- solving
 
@@ -514,6 +561,7 @@ class FlowRelaxation:
         if status != mb.SolveStatus.OPTIMAL:
             log.info("relaxation for %s not solved (%s)", objective, status)
             return None
+        self.values = solver.variable_values()
         return solver.objective_value() + self.constant[objective]
 
 
@@ -576,7 +624,7 @@ def relaxation_bounds(
         if name == "makespan":
             if "evacuated" not in at_least:
                 break  # without evacuated before it, nobody moving has makespan 0
-            found = _makespan_bound(relaxation, at_least, at_most, latest, deadline)
+            found = earliest_makespan(relaxation, at_least, at_most, latest, deadline)
             if found is None:
                 break
             bounds[name] = found * step_hours
@@ -605,7 +653,7 @@ def relaxation_bounds(
     return bounds
 
 
-def _makespan_bound(
+def earliest_makespan(
     relaxation: FlowRelaxation,
     at_least: dict[str, float],
     at_most: dict[str, float],
