@@ -14,12 +14,17 @@ SIZE is one of
   Tunisia-like neighbour, east into an Egypt-like one) with opening hours, throughput and
   document rules, two ports with sailings, four airports, hundreds of buses, more than a
   hundred flights, and families of one to six people with priorities and ready times
-  spread over days.
+  spread over days;
+- ``SH-S`` and ``SH-L``: shuttle problems in one country, buses running round trips
+  between assembly points and shelters with capacities, minimising ``makespan``: 3 buses
+  and about a dozen bus loads (SH-S); 50 vehicles and 2,400 people (SH-L). See
+  :func:`generate_shuttle`.
 
-The setting is a coastal country in the danger zone (country code LY) with neighbours TN and
-EG, sailings to TN and GR, and flights home. Every place, person, ship and service name is
-invented; positions are plausible coordinates along that coast, chosen so that driving times
-and distances fit together. The evacuees' home country has the user-assigned ISO code XH.
+The setting of M, L and XL is a coastal country in the danger zone (country code LY) with
+neighbours TN and EG, sailings to TN and GR, and flights home. Every place, person, ship and
+service name is invented; positions are plausible coordinates along that coast, chosen so
+that driving times and distances fit together. The evacuees' home country has the
+user-assigned ISO code XH.
 
 The same size and seed always give the same file. The file is checked with
 ``planner.read.parse_scenario`` before it is written (``--no-check`` skips that).
@@ -40,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 TRIPOLI = ROOT / "scenarios" / "tripoli-2013.yaml"
-SIZES = ("S", "M", "L", "XL")
+SIZES = ("S", "M", "L", "XL", "SH-S", "SH-L")
 
 START = datetime(2026, 2, 16, 6, 0, tzinfo=ZoneInfo("Africa/Tripoli"))
 """Monday 16 February 2026, 06:00 local: no clock in the region changes within 12 days."""
@@ -492,9 +497,12 @@ def _wave_weights(waves: int) -> list[float]:
 
 
 def generate(size: str, seed: int) -> str:
-    """The scenario YAML text of `size` ("M", "L", "XL"; "S" is the Tripoli file)."""
+    """The scenario YAML text of `size` ("M", "L", "XL", "SH-S", "SH-L"; "S" is the Tripoli
+    file)."""
     if size == "S":
         return TRIPOLI.read_text(encoding="utf-8")
+    if size in SHUTTLE_SPECS:
+        return generate_shuttle(size, seed)
     spec = SIZE_SPECS[size]
     rng = random.Random(f"{size}:{seed}")
     horizon = spec.days * 24
@@ -615,7 +623,7 @@ def generate(size: str, seed: int) -> str:
         tz = TZ[PLACE[airport].country]
         per_day = spec.flights_per_day[airport]
         dur_h = int(duration.rstrip("h"))
-        offset = START.astimezone(ZoneInfo(tz)).utcoffset().total_seconds() / 3600
+        offset = (START.astimezone(ZoneInfo(tz)).utcoffset() or timedelta(0)).total_seconds() / 3600
         start_local = 6 + offset - 2  # START is 06:00 at +02:00
         for day in range(first, spec.days if last is None else min(last, spec.days)):
             for k in range(per_day):
@@ -691,7 +699,7 @@ def generate(size: str, seed: int) -> str:
             w("    members:")
             w(f"      - {{name: {q(_given(rng) + ' ' + family)}, seats: 2}}")
             w(f"      - {{name: {q(_given(rng) + ' ' + family)}}}")
-            size = 2
+            in_group = 2
         elif kind == 1:
             w(f"  - id: {gid}")
             w(f"    at: {town}")
@@ -708,7 +716,7 @@ def generate(size: str, seed: int) -> str:
                 )
             for _ in range(kids):
                 w(f"      - {{name: {q(_given(rng) + ' ' + family)}}}")
-            size = adults + kids
+            in_group = adults + kids
         else:
             members = rng.randint(1, 4)
             w(f"  - id: {gid}")
@@ -721,8 +729,8 @@ def generate(size: str, seed: int) -> str:
             w("    members:")
             for _ in range(members):
                 w(f"      - {{name: {q(_given(rng) + ' ' + family)}}}")
-            size = members
-        named_people += size
+            in_group = members
+        named_people += in_group
     total += named_people
 
     remaining = spec.people - named_people
@@ -757,7 +765,7 @@ def generate(size: str, seed: int) -> str:
             ready = wave * spec.wave_hours + lag
             counts = Counter(families)
             for k, (f, count) in enumerate(sorted(counts.items(), key=_family_order)):
-                entry: dict = {"id": f"{code}{wave:02d}-{k + 1:02d}"}
+                entry = {"id": f"{code}{wave:02d}-{k + 1:02d}"}
                 if count > 1:
                     entry["count"] = count
                 entry["size"] = f.size
@@ -779,6 +787,231 @@ def generate(size: str, seed: int) -> str:
     return "\n".join(out) + "\n"
 
 
+# --------------------------------------------------------------------------------------
+# Shuttle-heavy sizes: a few buses, many round trips, shelters that fill up
+
+
+@dataclass(frozen=True)
+class ShuttleSize:
+    """A shuttle-heavy size: buses between assembly points and shelters in one country."""
+
+    name: str
+    people: int
+    hours: int
+    step_minutes: int
+    points: tuple[int, int]
+    """Fewest and most assembly points (the seed picks)."""
+    shelters: tuple[int, int]
+    """Fewest and most shelters."""
+    fleet: tuple[tuple[str, int, int, str, int], ...]
+    """(id, count, seats, where: "depot" or "shelter", available minutes after start)."""
+    waves: int
+    """People are ready in this many waves, one every `wave_minutes`."""
+    wave_minutes: int
+    depot: bool
+    """Whether the buses that are not at a shelter start at a bus depot of their own."""
+
+
+SHUTTLE_SPECS = {
+    "SH-S": ShuttleSize(
+        name="SH-S",
+        people=340,
+        hours=12,
+        step_minutes=15,
+        points=(2, 3),
+        shelters=(2, 2),
+        fleet=(("bus", 3, 30, "shelter", 0),),
+        waves=3,
+        wave_minutes=60,
+        depot=False,
+    ),
+    "SH-L": ShuttleSize(
+        name="SH-L",
+        people=2400,
+        hours=24,
+        step_minutes=30,
+        points=(7, 9),
+        shelters=(3, 4),
+        fleet=(
+            ("coach", 12, 50, "depot", 0),
+            ("bus", 8, 30, "shelter", 0),
+            ("minibus", 22, 16, "depot", 0),
+            ("school_bus", 8, 40, "depot", 120),
+        ),
+        waves=5,
+        wave_minutes=120,
+        depot=True,
+    ),
+}
+"""50 vehicles in SH-L: 12 + 8 + 22 + 8."""
+
+SHUTTLE_START = datetime.fromisoformat("2026-04-14T05:00+02:00")
+"""Tuesday 14 April 2026, 05:00 at a fixed offset (the scenario has no clock change)."""
+
+_SHUTTLE_POINTS = [
+    ("Lower Brenna market square", "LBM"),
+    ("Saint Odil school yard", "SOD"),
+    ("Varno mill car park", "VAR"),
+    ("Kessa river quay", "KES"),
+    ("Tollbridge bus station", "TOL"),
+    ("Marl island church", "MAR"),
+    ("Ostvin sports ground", "OST"),
+    ("Perla street depot yard", "PER"),
+    ("Lindau ferry landing", "LIN"),
+]
+_SHUTTLE_SHELTERS = [
+    "Upper Brenna gymnasium",
+    "Hill fort barracks",
+    "Ravel college halls",
+    "Skora exhibition centre",
+]
+
+
+def _rounded_up(minutes: float, step: int) -> int:
+    """`minutes` rounded up to a whole number of steps, at least one step."""
+    return max(step, -(-int(round(minutes)) // step) * step)
+
+
+def _duration(minutes: int) -> str:
+    """Minutes written as a duration: 45m, 1h, 1h30m."""
+    h, m = divmod(minutes, 60)
+    return (f"{h}h" if h else "") + (f"{m}m" if m or not h else "")
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Distance in km between two (lat, lon) points close to each other."""
+    dlat = (a[0] - b[0]) * 111.2
+    dlon = (a[1] - b[1]) * 111.2 * 0.7
+    return float((dlat**2 + dlon**2) ** 0.5)
+
+
+def generate_shuttle(size: str, seed: int) -> str:
+    """The scenario YAML text of a shuttle-heavy size ("SH-S" or "SH-L").
+
+    A river valley in one country (XV, a user-assigned code) floods: people gather at
+    assembly points in the valley (`danger: true`) and buses shuttle them to shelters on
+    the hills, each with a `capacity`; any shelter will do. There are no crossings, flights
+    or sailings, and the objective is `[evacuated, makespan]`. Every time in the file (road
+    durations, ready times, when vehicles are available) is a whole number of steps.
+    """
+    spec = SHUTTLE_SPECS[size]
+    rng = random.Random(f"{size}:{seed}")
+    step = spec.step_minutes
+    n_points = rng.randint(*spec.points)
+    n_shelters = rng.randint(*spec.shelters)
+    # the valley runs west to east along lat 46.0; shelters are on the hills to the north
+    points = []
+    for i, (name, code) in enumerate(_SHUTTLE_POINTS[:n_points]):
+        lat = round(46.0 + rng.uniform(-0.03, 0.03), 4)
+        lon = round(14.0 + 0.45 * (i + rng.uniform(0.0, 0.6)) / n_points, 4)
+        points.append((f"p_{code.lower()}", name, code, (lat, lon)))
+    shelters = []
+    for i, name in enumerate(_SHUTTLE_SHELTERS[:n_shelters]):
+        lat = round(46.12 + rng.uniform(0.0, 0.1), 4)
+        lon = round(14.0 + 0.45 * (i + rng.uniform(0.2, 0.8)) / n_shelters, 4)
+        shelters.append((f"shelter_{i + 1}", name, (lat, lon)))
+    depot = ("depot", "Valley bus depot", (46.09, 14.2))
+
+    # people at each point: uneven shares; families of one to six
+    shares = [rng.uniform(0.5, 1.5) for _ in points]
+    at_point = [int(spec.people * s / sum(shares)) for s in shares]
+    at_point[0] += spec.people - sum(at_point)
+
+    # shelters: together room for everyone and a fifth more; none (of several) holds all
+    if n_shelters == 1:
+        capacities = [int(round(spec.people * 1.2, -1))]
+    else:
+        weights = [rng.uniform(0.7, 1.3) for _ in shelters]
+        capacities = [
+            max(
+                10 * (spec.people // (10 * n_shelters)),
+                int(round(1.2 * spec.people * w / sum(weights), -1)),
+            )
+            for w in weights
+        ]
+
+    out: list[str] = []
+    w = out.append
+    w(f"# Benchmark scenario {size} (seed {seed}), made by bench/generate.py.")
+    w("#")
+    w("# A shuttle problem: a river valley in one country (XV, a user-assigned ISO code) floods,")
+    w("# and buses run round trips between the assembly points in the valley and the shelters")
+    w("# on the hills, which have room for a limited number of people each. Any shelter will")
+    w("# do. Every name is invented. All times are whole steps of the planning grid.")
+    w("")
+    w("scenario:")
+    w(f"  name: Benchmark {size}, {spec.people:,} people to shelters by shuttle")
+    w(f"  start: {SHUTTLE_START.isoformat(timespec='minutes')}")
+    w(f"  horizon: {spec.hours}h")
+    w(f"  step: {_duration(step)}")
+    w("")
+    w("objective: [evacuated, makespan]")
+    w("")
+    w("locations:")
+    for pid, name, _, (lat, lon) in points:
+        entry: dict = {"name": name, "kind": "assembly", "country": "XV", "lat": lat, "lon": lon}
+        entry["danger"] = True
+        w(f"  {pid}: {flow(entry)}")
+    for (sid, name, (lat, lon)), cap in zip(shelters, capacities, strict=True):
+        entry = {"name": name, "kind": "haven", "country": "XV", "lat": lat, "lon": lon}
+        entry["capacity"] = cap
+        w(f"  {sid}: {flow(entry)}")
+    if spec.depot:
+        did, name, (lat, lon) = depot
+        entry = {"name": name, "kind": "waypoint", "country": "XV", "lat": lat, "lon": lon}
+        w(f"  {did}: {flow(entry)}")
+    w("")
+
+    # roads: every point to every shelter, neighbouring points, the depot to everything;
+    # about 35 km/h on valley roads with a fifth added for winding
+    w("roads:")
+    places = [(p[0], p[3]) for p in points] + [(s[0], s[2]) for s in shelters]
+    pairs = [(p[0], s[0]) for p in points for s in shelters]
+    pairs += [(points[i][0], points[i + 1][0]) for i in range(len(points) - 1)]
+    if spec.depot:
+        pairs += [(depot[0], name) for name, _ in places]
+    where = dict(places)
+    where[depot[0]] = depot[2]
+    for a, b in pairs:
+        minutes = _rounded_up(_km(where[a], where[b]) * 1.2 / 35 * 60, step)
+        w(f"  - {flow({'from': a, 'to': b, 'duration': _duration(minutes)})}")
+    w("")
+
+    w("fleet:")
+    for i, (fid, count, seats, home, available) in enumerate(spec.fleet):
+        at = depot[0] if home == "depot" and spec.depot else shelters[i % len(shelters)][0]
+        entry = {"id": fid, "count": count, "seats": seats, "at": at}
+        if available:
+            entry["available"] = f"+{_duration(_rounded_up(available, step))}"
+        w(f"  - {flow(entry)}")
+    w("")
+
+    w("groups:")
+    destinations = [s[0] for s in shelters]
+    weights = _wave_weights(spec.waves)
+    for (pid, name, code, _), people in zip(points, at_point, strict=True):
+        w(f"  # {name}: {people:,} people")
+        wave_people = [int(people * x / sum(weights)) for x in weights]
+        wave_people[0] += people - sum(wave_people)
+        for wave, target in enumerate(wave_people):
+            sizes: list[int] = []
+            while sum(sizes) < target:
+                s = rng.choices([1, 2, 3, 4, 5, 6], weights=[22, 18, 22, 22, 10, 6])[0]
+                sizes.append(min(s, target - sum(sizes)))
+            ready = _rounded_up(wave * spec.wave_minutes, step) if wave else 0
+            for k, (s, count) in enumerate(sorted(Counter(sizes).items())):
+                entry = {"id": f"{code}{wave}-{k + 1}"}
+                if count > 1:
+                    entry["count"] = count
+                entry["size"] = s
+                entry["at"] = pid
+                entry["destination"] = destinations if len(destinations) > 1 else destinations[0]
+                if ready:
+                    entry["ready"] = f"+{_duration(ready)}"
+                w(f"  - {flow(entry)}")
+    return "\n".join(out) + "\n"
+
+
 def _family_order(item: tuple[Family, int]) -> tuple:
     f = item[0]
     return (f.destination, f.priority, f.documents, f.own, f.size)
@@ -792,6 +1025,9 @@ def check(text: str, size: str) -> str:
     scenario = parse_scenario(text, f"{size}.yaml")
     if size in SIZE_SPECS:
         assert scenario.people == SIZE_SPECS[size].people, scenario.people
+    if size in SHUTTLE_SPECS:
+        assert scenario.people == SHUTTLE_SPECS[size].people, scenario.people
+        assert not scenario.crossings and not scenario.services, "a shuttle size crosses nothing"
     services = scenario.services
     return (
         f"{scenario.people:,} people in {len(scenario.groups):,} groups, "
@@ -803,7 +1039,9 @@ def check(text: str, size: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("size", choices=SIZES, metavar="SIZE", help="S, M, L or XL")
+    parser.add_argument(
+        "size", type=str.upper, choices=SIZES, metavar="SIZE", help="S, M, L, XL, SH-S or SH-L"
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("-o", "--output", required=True, help="YAML file to write")
     parser.add_argument("--no-check", action="store_true", help="do not parse the result")

@@ -1,16 +1,23 @@
-"""Run the benchmarks: the planner and the dispatcher on scenarios of four sizes.
+"""Run the benchmarks: the planner and its two peers on scenarios of several sizes.
 
     python bench/run.py                       # S M L XL
+    python bench/run.py --sizes SH-S SH-L     # the shuttle sizes
     python bench/run.py --sizes S M --time-limit M=20 --json results.json
 
-For each size, the dispatcher (`planner.greedy.dispatch`) and then the planner
-(`planner.model.solve`) run one after the other, each in a subprocess of its own, so that the
-peak memory of each run is its own. Every plan is checked with `planner.check.check_plan`; a
-plan that breaks a rule is shown as FAILED in the table. A run that goes over the memory cap
-or far over its time limit is stopped and shown as such.
+For each size, three methods run one after the other, each in a subprocess of its own, so
+that the peak memory of each run is its own: the dispatcher (`planner.greedy.dispatch`), the
+planner (`planner.model.solve`) and the straightforward model
+(`planner.model.solve_direct`, "direct"), the last two with the same time limit. Every plan
+is checked with `planner.check.check_plan`; a plan that breaks a rule is shown as FAILED in
+the table. A run that goes over the memory cap or far over its time limit is stopped and
+shown as such.
 
-S is the bundled Tripoli example; M, L and XL are made by `bench/generate.py` with the given
-seed (the same seed is the solver's).
+Each run's progress (every better solution the solver reports) is kept, and from it the
+time each method took to come within given gaps of the best bound any method proved on
+that size; a block of ratios under the table compares the methods (see `compare`).
+
+S is the bundled Tripoli example; M, L, XL, SH-S and SH-L are made by `bench/generate.py`
+with the given seed (the same seed is the solvers').
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import platform
 import signal
@@ -30,10 +38,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SIZES = ("S", "M", "L", "XL")
-DEFAULT_LIMITS = {"S": 60.0, "M": 60.0, "L": 120.0, "XL": 180.0}
-METHODS = ("greedy", "planner")
-OBJECTIVES = ("evacuated", "exposure", "arrival")
+SIZES = ("S", "M", "L", "XL", "SH-S", "SH-L")
+DEFAULT_SIZES = ("S", "M", "L", "XL")
+DEFAULT_LIMITS = {"S": 60.0, "M": 60.0, "L": 120.0, "XL": 180.0, "SH-S": 20.0, "SH-L": 120.0}
+METHODS = ("greedy", "planner", "direct")
+OBJECTIVES = ("evacuated", "exposure", "arrival", "makespan")
+MAXIMISED = ("evacuated",)
+GAP_LEVELS = (10.0, 2.0, 1.0, 0.5)
+"""Gaps (percent) at which the time to gap is measured."""
 OVER = 1.0
 """Seconds past the time limit that count as an overrun in the table."""
 
@@ -95,18 +107,63 @@ def worker(argv: list[str]) -> int:
     result["services"] = len(scenario.services)
     result["read_peak_mb"] = round(_status_kb("VmHWM") / 1024, 1)
 
+    result["objectives"] = list(scenario.objective)
+
+    import planner.greedy
+    import planner.model
+
+    if args.method == "direct" and not hasattr(planner.model, "solve_direct"):
+        result["unavailable"] = "planner.model has no solve_direct"
+        Path(args.result).write_text(json.dumps(result, indent=1, default=str))
+        return 0
+
+    trace: list[dict] = []
+
+    def progress(stage: str, elapsed: float, value: float, bound: float) -> None:
+        # elapsed is the solver's own clock; `seconds` counts from the call, like the table
+        trace.append(
+            {
+                "stage": stage,
+                "seconds": round(time.perf_counter() - t, 3),
+                "solver_seconds": round(float(elapsed), 3),
+                "value": _finite(value),
+                "bound": _finite(bound),
+            }
+        )
+
     log.started = time.perf_counter()
     t = time.perf_counter()
-    if args.method == "planner":
-        from planner.model import SolveParameters, solve
+    if args.method in ("planner", "direct"):
+        params = planner.model.SolveParameters(
+            time_limit=args.time_limit, workers=args.workers, seed=args.seed, progress=progress
+        )
+        if args.method == "planner":
+            dispatch = planner.greedy.dispatch
 
-        params = SolveParameters(time_limit=args.time_limit, workers=args.workers, seed=args.seed)
-        plan = solve(scenario, params)
+            def timed_dispatch(*a: object, **k: object) -> object:
+                # the planner starts from the dispatcher's plan: when it has that plan is a
+                # point of its progress as well
+                start = dispatch(*a, **k)  # type: ignore[arg-type]
+                trace.append(
+                    {
+                        "stage": "dispatcher",
+                        "seconds": round(time.perf_counter() - t, 3),
+                        "objective": dict(start.objective),
+                    }
+                )
+                return start
+
+            planner.greedy.dispatch = timed_dispatch  # type: ignore[assignment]
+            try:
+                plan = planner.model.solve(scenario, params)
+            finally:
+                planner.greedy.dispatch = dispatch
+        else:
+            plan = planner.model.solve_direct(scenario, params)
     else:
-        from planner.greedy import dispatch
-
-        plan = dispatch(scenario, seed=args.seed)
+        plan = planner.greedy.dispatch(scenario, seed=args.seed)
     result["seconds"] = round(time.perf_counter() - t, 3)
+    result["trace"] = trace
     result["peak_mb"] = round(_status_kb("VmHWM") / 1024, 1)
 
     data = plan_to_dict(plan, scenario)
@@ -129,6 +186,15 @@ def worker(argv: list[str]) -> int:
         Path(args.plan_out).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     Path(args.result).write_text(json.dumps(result, indent=1, default=str))
     return 0
+
+
+def _finite(x: object) -> float | None:
+    """`x` as a float, or None when it is missing, NaN or infinite (JSON has neither)."""
+    try:
+        value = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
 
 
 # --------------------------------------------------------------------------------------
@@ -202,7 +268,7 @@ def run_one(
             record["error"] = stopped
             record.setdefault("seconds", round(elapsed, 2))
             record.setdefault("peak_mb", record["process_peak_mb"])
-        elif proc.returncode != 0 or "status" not in record:
+        elif proc.returncode != 0 or ("status" not in record and "unavailable" not in record):
             tail = err_file.read_text(errors="replace").strip().splitlines()[-15:]
             why = f"signal {-proc.returncode}" if proc.returncode < 0 else f"exit {proc.returncode}"
             errors = [line for line in tail if "Error" in line or "Exception" in line]
@@ -266,7 +332,7 @@ def machine() -> dict:
     try:
         import ortools
 
-        info["ortools"] = ortools.__version__
+        info["ortools"] = getattr(ortools, "__version__", "?")
     except ImportError:
         pass
     try:
@@ -285,44 +351,332 @@ def machine() -> dict:
 
 
 # --------------------------------------------------------------------------------------
+# The comparison: best bounds, gaps, time to gap, ratios
+
+
+def _ok(r: dict) -> bool:
+    """True for a run that returned a plan keeping every rule."""
+    return (
+        "error" not in r
+        and "unavailable" not in r
+        and "objective" in r
+        and r.get("violations", 0) == 0
+    )
+
+
+def _order(r: dict) -> list[str]:
+    """The objectives of the run's scenario, first first.
+
+    Files saved before the objectives were recorded had only S, M, L and XL, whose
+    objective is [evacuated, exposure, arrival].
+    """
+    return list(r.get("objectives") or ("evacuated", "exposure", "arrival"))
+
+
+def gap(value: object, bound: object) -> float | None:
+    """|value - bound| / |value| (0 when equal; infinite when the value is 0 and the bound not)."""
+    v, b = _finite(value), _finite(bound)
+    if v is None or b is None:
+        return None
+    if abs(v - b) < 1e-9:
+        return 0.0
+    return abs(v - b) / abs(v) if abs(v) > 1e-9 else math.inf
+
+
+def _key(r: dict) -> tuple:
+    """Sort key of a run's plan in its objective order: smaller is better."""
+    key = []
+    for name in _order(r):
+        v = _finite(r["objective"].get(name))
+        if v is None:  # no value: makespan of a plan that evacuates nobody
+            key.append(math.inf)
+        else:
+            key.append(-v if name in MAXIMISED else v)
+    return tuple(key)
+
+
+def _same(a: object, b: object) -> bool:
+    x, y = _finite(a), _finite(b)
+    return x is not None and y is not None and abs(x - y) <= 1e-6
+
+
+def compare(runs: list[dict], levels: tuple[float, ...] = GAP_LEVELS) -> dict:
+    """The comparison of the methods run on one size.
+
+    The best plan is the lexicographically best plan of any method that keeps every rule.
+    Objectives are solved in order, each with the earlier ones kept, so a bound of a later
+    objective is a bound of the scenario only once the earlier ones are proven optimal.
+    Hence, in objective order: the best bound of an objective is the tightest bound stated
+    by a run whose plan equals the best plan on every earlier objective; an objective is
+    closed when the best plan meets its best bound; and gaps are measured against the best
+    bounds, up to the first objective that is not closed (the gap objective; the last one
+    when all are closed). A run worse than the best plan on an objective before the gap
+    objective gets a note instead of times.
+
+    The time to a gap is the first moment, from the start of the call, at which the
+    method had a plan within that gap on the gap objective: a solution of that stage
+    reported by the solver, the dispatcher's plan inside the planner, or the plan returned.
+    A gap counts as reached only when the plan returned reaches it too.
+    """
+    good = [r for r in runs if _ok(r)]
+    out: dict = {"best_bound": {}, "bound_from": {}, "gap": {}, "time_to_gap": {}, "note": {}}
+    if not good:
+        return out
+    order = _order(good[0])
+    best = min(good, key=_key)
+    out["best"] = {"method": best["method"], "objective": best["objective"]}
+
+    def prefix_ok(objective: dict, k: int) -> bool:
+        return all(_same(objective.get(n), best["objective"].get(n)) for n in order[:k])
+
+    target = len(order) - 1
+    for k, name in enumerate(order):
+        for r in good:
+            b = _finite(r.get("bound", {}).get(name))
+            if b is None or not prefix_ok(r["objective"], k):
+                continue
+            have = out["best_bound"].get(name)
+            tighter = have is None or (b < have - 1e-9 if name in MAXIMISED else b > have + 1e-9)
+            if tighter:
+                out["best_bound"][name] = b
+                out["bound_from"][name] = [r["method"]]
+            elif abs(b - have) <= 1e-9:
+                out["bound_from"][name].append(r["method"])
+        if not _same(best["objective"].get(name), out["best_bound"].get(name)):
+            target = k
+            break
+    name = order[target]
+    out["gap_objective"] = name
+    out["closed"] = order[:target] + (
+        [name]
+        if target == len(order) - 1
+        and _same(best["objective"].get(name), out["best_bound"].get(name))
+        else []
+    )
+    bound = out["best_bound"].get(name)
+    for r in good:
+        m = r["method"]
+        out["gap"][m] = {}
+        for k, objective in enumerate(order[: target + 1]):
+            g = None
+            if objective in out["best_bound"] and prefix_ok(r["objective"], k):
+                g = gap(r["objective"].get(objective), out["best_bound"][objective])
+            out["gap"][m][objective] = g
+        worse = [n for k, n in enumerate(order[:target]) if not prefix_ok(r["objective"], k + 1)]
+        if worse:
+            out["note"][m] = f"worse on {worse[0]}"
+        final = out["gap"][m][name]
+        points = [] if worse or bound is None else _points(r, best["objective"], name)
+        reached: dict[str, float | None] = {}
+        for level in levels:
+            reached[f"{level:g}"] = None
+            if final is None or final * 100 > level + 1e-9:
+                continue
+            for seconds, value in points:
+                g = gap(value, bound)
+                if g is not None and g * 100 <= level + 1e-9:
+                    reached[f"{level:g}"] = seconds
+                    break
+        out["time_to_gap"][m] = reached
+    return out
+
+
+def _json_safe(value: object) -> object:
+    """`value` with every infinite or NaN float replaced by None (JSON has neither)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _pct(g: float | None) -> str:
+    if g is None:
+        return "-"
+    if math.isinf(g) or g >= 10:
+        return ">999%"
+    return f"{100 * g:.2f}%"
+
+
+def _secs(s: float | None) -> str:
+    return "-" if s is None else f"{s:,.1f}"
+
+
+def ratio_lines(size: str, runs: list[dict], cmp: dict, levels: tuple[float, ...]) -> list[str]:
+    """The ratio block of one size: best bounds, objectives against the dispatcher, and the
+    planner against the straightforward model in time to gap."""
+    lines: list[str] = []
+    if not cmp.get("best_bound"):
+        return lines
+    good = {r["method"]: r for r in runs if _ok(r)}
+    order = _order(next(iter(good.values())))
+    shown = [
+        f"{n} {_num(cmp['best_bound'][n])} ({', '.join(cmp['bound_from'][n])})"
+        for n in order
+        if n in cmp["best_bound"]
+    ]
+    lines.append(f"{size}: best bounds: " + "; ".join(shown))
+    name = cmp["gap_objective"]
+    if cmp["closed"]:
+        closed = ", ".join(cmp["closed"])
+        lines.append(f"{size}: proven optimal: {closed}; times to gap are on {name}")
+    else:
+        lines.append(f"{size}: nothing proven optimal; times to gap are on {name}")
+    greedy = good.get("greedy")
+    if greedy:
+        for k, name in enumerate(order):
+            g = _finite(greedy["objective"].get(name))
+            parts = []
+            for m in ("planner", "direct"):
+                if m not in good:
+                    continue
+                differs = [
+                    n
+                    for n in order[:k]
+                    if not _same(good[m]["objective"].get(n), greedy["objective"].get(n))
+                ]
+                v = _finite(good[m]["objective"].get(name))
+                if differs:
+                    # a later objective is comparable only between plans equal on the earlier
+                    parts.append(f"{m} n/a (differs on {differs[0]})")
+                elif v is not None and g:
+                    parts.append(f"{m} {100 * (v - g) / abs(g):+.1f}%")
+                elif v is not None and v == g:
+                    parts.append(f"{m} +0.0%")
+            if parts:
+                lines.append(f"{size}: {name} vs greedy: " + ", ".join(parts))
+    t = cmp["time_to_gap"]
+    direct = next((r for r in runs if r["method"] == "direct"), None)
+    if "planner" in t and direct is not None and "unavailable" in direct:
+        lines.append(f"{size}: planner vs direct: n/a (planner.model has no solve_direct)")
+    elif "planner" in t and direct is not None:
+        # a direct run that was stopped or crashed had no plan within any gap
+        p_run = good["planner"]
+        reached = t.get("direct", {})
+        parts = []
+        for level in levels:
+            key = f"{level:g}"
+            parts.append(f"{key}% " + _versus(t["planner"][key], reached.get(key), p_run, direct))
+        lines.append(f"{size}: seconds to gap, planner vs direct: " + "; ".join(parts))
+        gp = cmp["gap"]["planner"].get(name)
+        gd = cmp["gap"].get("direct", {}).get(name)
+        if gp is not None and gd is not None and not math.isinf(max(gp, gd)):
+            both = max(gp, gd)
+            # the time at which each first had a plan within the gap both reached
+            tp = _first_within(p_run, cmp, both)
+            td = _first_within(direct, cmp, both)
+            lines.append(
+                f"{size}: planner vs direct, to the gap both reached ({_pct(both)}): "
+                + _versus(tp, td, p_run, direct)
+            )
+        elif "error" in direct:
+            lines.append(f"{size}: direct had no plan: {direct['error']}")
+    return lines
+
+
+def _points(r: dict, best: dict, name: str) -> list[tuple[float, float]]:
+    """(seconds, value of objective `name`) of each plan the run had, in time order.
+
+    The points are the solutions of that stage the solver reported, the dispatcher's plan
+    inside the planner when it equals the best plan `best` on every earlier objective, and
+    the plan returned.
+    """
+    order = _order(r)
+    earlier = order[: order.index(name)]
+    points = []
+    for p in r.get("trace", []):
+        if p.get("stage") == name:
+            value = _finite(p.get("value"))
+        elif p.get("stage") == "dispatcher" and all(
+            _same(p["objective"].get(n), best.get(n)) for n in earlier
+        ):
+            value = _finite(p["objective"].get(name))
+        else:
+            continue
+        if value is not None:
+            points.append((float(p["seconds"]), value))
+    value = _finite(r["objective"].get(name))
+    if value is not None:
+        points.append((float(r["seconds"]), value))
+    return sorted(points, key=lambda x: x[0])
+
+
+def _first_within(r: dict, cmp: dict, within: float) -> float | None:
+    """First second at which the run had a plan within `within` of the best bound."""
+    if r["method"] in cmp["note"]:
+        return None
+    name = cmp["gap_objective"]
+    bound = cmp["best_bound"].get(name)
+    for seconds, value in _points(r, cmp["best"]["objective"], name):
+        g = gap(value, bound)
+        if g is not None and g <= within + 1e-12:
+            return seconds
+    return None
+
+
+def _versus(tp: float | None, td: float | None, p_run: dict, d_run: dict) -> str:
+    """Planner's and direct's seconds and their ratio: "2.1 vs 40.3 (19.2x)", "2.1 vs
+    none in 60.4 (>28.8x)", "none in 20.3 vs 5.0", or "neither"."""
+    if tp is not None and td is not None:
+        ratio = f"{td / tp:,.1f}x" if tp > 0 else "-"
+        return f"{tp:,.1f} vs {td:,.1f} ({ratio})"
+    if tp is not None:
+        ds = float(d_run.get("seconds", 0))
+        more = f" (>{ds / tp:,.1f}x)" if tp > 0 else ""
+        return f"{tp:,.1f} vs none in {ds:,.1f}{more}"
+    if td is not None:
+        return f"none in {float(p_run.get('seconds', 0)):,.1f} vs {td:,.1f}"
+    return "neither"
+
+
+# --------------------------------------------------------------------------------------
 # The table
 
 
 def _num(value: object, digits: int = 2) -> str:
     if value is None:
         return "-"
-    if isinstance(value, int) or float(value).is_integer():
-        return f"{int(float(value)):,}"
-    return f"{float(value):,.{digits}f}"
+    if isinstance(value, int) or float(value).is_integer():  # type: ignore[arg-type]
+        return f"{int(float(value)):,}"  # type: ignore[arg-type]
+    return f"{float(value):,.{digits}f}"  # type: ignore[arg-type]
 
 
-def rows(runs: list[dict]) -> tuple[list[str], list[list[str]], list[str]]:
-    """Header, rows and notes of the results table."""
+def rows(
+    runs: list[dict], levels: tuple[float, ...] = GAP_LEVELS
+) -> tuple[list[str], list[list[str]], list[str], list[str]]:
+    """Header, rows, notes and ratio lines of the results table."""
     header = [
         "size",
         "people",
         "method",
         "seconds",
         "peak MB",
-        "evacuated",
-        "exposure",
-        "arrival",
         "status",
         "plan from",
         "check",
-        "evacuated bound (gap)",
-        "exposure bound (gap)",
-        "arrival bound (gap)",
-        "exposure planner/greedy",
+        *[f"{name} (gap)" for name in OBJECTIVES],
+        "own bounds",
+        "s to gap " + " / ".join(f"{level:g}%" for level in levels),
     ]
-    greedy = {r["size"]: r for r in runs if r["method"] == "greedy" and "objective" in r}
+    sizes = list(dict.fromkeys(r["size"] for r in runs))
+    comparisons = {s: compare([r for r in runs if r["size"] == s], levels) for s in sizes}
     body: list[list[str]] = []
     notes: list[str] = []
+    ratios: list[str] = []
     for r in runs:
+        cmp = comparisons[r["size"]]
+        if "unavailable" in r:
+            body.append(
+                [r["size"], _num(r.get("people")), r["method"], "n/a", "n/a", "n/a", "-", "-"]
+                + ["n/a"] * (len(OBJECTIVES) + 2)
+            )
+            continue
         obj = r.get("objective", {})
         seconds = f"{r.get('seconds', 0):,.1f}"
         over = r.get("seconds", 0) > r["time_limit"] + OVER
-        if r["method"] == "planner" and over and "error" not in r:
+        if r["method"] != "greedy" and over and "error" not in r:
             seconds += f" (limit {r['time_limit']:g}!)"
             notes.append(
                 f"{r['size']} {r['method']}: {r['seconds']:.1f} s, over its time limit of "
@@ -349,26 +703,29 @@ def rows(runs: list[dict]) -> tuple[list[str], list[list[str]], list[str]]:
             r["method"],
             seconds,
             _num(r.get("peak_mb"), 0),
-            _num(obj.get("evacuated")),
-            _num(obj.get("exposure")),
-            _num(obj.get("arrival")),
             status,
             source(r),
             check,
         ]
+        own_gap = cmp["gap"].get(r["method"], {})
         for name in OBJECTIVES:
-            b = r.get("bound", {}).get(name)
-            g = r.get("gap", {}).get(name)
-            cells.append("-" if b is None else f"{_num(b)} ({100 * g:.2f}%)")
-        ratio = "-"
-        base = greedy.get(r["size"])
-        if r["method"] == "planner" and base and "objective" in r:
-            e, ge = obj.get("exposure"), base["objective"].get("exposure")
-            if e is not None and ge:
-                ratio = f"{float(e) / float(ge):.3f}"
-        cells.append(ratio)
+            cell = _num(obj.get(name)) if name in obj else "-"
+            if own_gap.get(name) is not None:
+                cell += f" ({_pct(own_gap[name])})"
+            cells.append(cell)
+        bounds = r.get("bound", {})
+        cells.append(" / ".join(_num(bounds[n]) for n in _order(r) if n in bounds) or "-")
+        reached = cmp["time_to_gap"].get(r["method"])
+        if r["method"] in cmp["note"]:
+            cells.append(cmp["note"][r["method"]])
+        elif reached is None:
+            cells.append("-")
+        else:
+            cells.append(" / ".join(_secs(reached[f"{level:g}"]) for level in levels))
         body.append(cells)
-    return header, body, notes
+    for s in sizes:
+        ratios.extend(ratio_lines(s, [r for r in runs if r["size"] == s], comparisons[s], levels))
+    return header, body, notes, ratios
 
 
 def source(r: dict) -> str:
@@ -379,19 +736,27 @@ def source(r: dict) -> str:
     return "dispatcher" if method.startswith("greedy") else method or "?"
 
 
-def print_table(runs: list[dict], markdown: bool = False) -> None:
-    header, body, notes = rows(runs)
+def print_table(
+    runs: list[dict], markdown: bool = False, levels: tuple[float, ...] = GAP_LEVELS
+) -> None:
+    """Print the table of `runs`, then its notes and the ratio block."""
+    header, body, notes, ratios = rows(runs, levels)
+    status_col, check_col = header.index("status"), header.index("check")
     if markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "|".join(" --- " for _ in header) + "|")
         for cells in body:
             shown = [c.replace("|", "/") for c in cells]
-            for i in (8, 10):
+            for i in (status_col, check_col):
                 if shown[i].startswith(("FAILED", "CRASHED", "STOPPED")):
                     shown[i] = f"**{shown[i]}**"
             print("| " + " | ".join(shown) + " |")
         for n in notes:
             print(f"\n{n}" if not n.startswith("    ") else n)
+        if ratios:
+            print()
+            for line in ratios:
+                print(f"- {line}")
         return
     try:
         from rich.console import Console
@@ -403,27 +768,31 @@ def print_table(runs: list[dict], markdown: bool = False) -> None:
             print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
         for n in notes:
             print(n)
+        print()
+        for line in ratios:
+            print(line)
         return
-    console = Console(width=max(200, Console().width), highlight=False)
+    console = Console(width=max(220, Console().width), highlight=False)
     table = Table(title="Benchmarks", show_lines=False)
     for h in header:
         left = h in ("size", "method", "status", "plan from", "check")
         table.add_column(h, justify="left" if left else "right")
     for cells in body:
         styled = list(cells)
-        if cells[10].startswith("FAILED"):
-            styled[10] = f"[bold red]{cells[10]}[/]"
-        if cells[8].startswith(("CRASHED", "STOPPED")):
-            styled[8] = f"[bold red]{cells[8]}[/]"
+        if cells[check_col].startswith("FAILED"):
+            styled[check_col] = f"[bold red]{cells[check_col]}[/]"
+        if cells[status_col].startswith(("CRASHED", "STOPPED")):
+            styled[status_col] = f"[bold red]{cells[status_col]}[/]"
         if "!" in cells[3]:
             styled[3] = f"[bold yellow]{cells[3]}[/]"
         table.add_row(*styled)
     console.print(table)
     for n in notes:
         console.print(n, markup=False, style="bold red" if "FAILED" in n or "broken" in n else "")
-
-
-# --------------------------------------------------------------------------------------
+    if ratios:
+        console.print()
+        for line in ratios:
+            console.print(line, markup=False)
 
 
 def parse_limits(items: list[str] | None) -> dict[str, float]:
@@ -444,30 +813,42 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--worker"]:
         return worker(argv[1:])
     parser = argparse.ArgumentParser(
-        description="Benchmark the planner against the dispatcher at sizes S, M, L, XL."
+        description="Benchmark the planner against the dispatcher and the straightforward "
+        "model at sizes S, M, L, XL and the shuttle sizes SH-S, SH-L."
     )
     parser.add_argument(
         "--sizes",
         nargs="+",
-        default=list(SIZES),
+        default=list(DEFAULT_SIZES),
         type=str.upper,
         choices=SIZES,
         metavar="SIZE",
-        help="sizes to run (default: all)",
+        help="sizes to run: S M L XL SH-S SH-L (default: S M L XL)",
     )
     parser.add_argument(
         "--time-limit",
         nargs="+",
         metavar="[SIZE=]SECONDS",
-        help="time limit of the planner: one number for every size, or SIZE=SECONDS pairs "
-        "(defaults S=60 M=60 L=120 XL=180)",
+        help="time limit of the planner and the straightforward model: one number for every "
+        "size, or SIZE=SECONDS pairs (defaults "
+        + " ".join(f"{s}={v:g}" for s, v in DEFAULT_LIMITS.items())
+        + ")",
     )
     parser.add_argument(
         "--methods",
         nargs="+",
         default=list(METHODS),
         choices=METHODS,
-        help="greedy: the dispatcher; planner: planner.model.solve (default: both)",
+        help="greedy: the dispatcher; planner: planner.model.solve; direct: the "
+        "straightforward model, planner.model.solve_direct (default: all three)",
+    )
+    parser.add_argument(
+        "--gap-levels",
+        nargs="+",
+        type=float,
+        default=list(GAP_LEVELS),
+        metavar="PERCENT",
+        help="gaps at which the time to gap is measured (default 10 2 1 0.5)",
     )
     parser.add_argument("--seed", type=int, default=1, help="generator and solver seed (default 1)")
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT threads (default 2)")
@@ -501,7 +882,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.report:
         saved = json.loads(Path(args.report).read_text())
-        print_table(saved["runs"], args.markdown)
+        print_table(saved["runs"], args.markdown, tuple(args.gap_levels))
         return 0
 
     limits = parse_limits(args.time_limit)
@@ -538,16 +919,18 @@ def main(argv: list[str] | None = None) -> int:
             record.setdefault("people", people)
             results["runs"].append(record)
             failed |= "error" in record or record.get("violations", 0) > 0
-            print(
-                f"  {record.get('seconds', 0):.1f} s, {record.get('peak_mb', 0):,.0f} MB, "
-                + (
-                    record["error"]
-                    if "error" in record
-                    else f"{record['status']}, {record['violations']} broken rules"
-                ),
-                file=sys.stderr,
-                flush=True,
-            )
+            if "unavailable" in record:
+                done = f"  n/a: {record['unavailable']}"
+            else:
+                done = (
+                    f"  {record.get('seconds', 0):.1f} s, {record.get('peak_mb', 0):,.0f} MB, "
+                    + (
+                        record["error"]
+                        if "error" in record
+                        else f"{record['status']}, {record['violations']} broken rules"
+                    )
+                )
+            print(done, file=sys.stderr, flush=True)
             if args.json:
                 Path(args.json).write_text(json.dumps(results, indent=1, default=str) + "\n")
     after = machine().get("revision")
@@ -558,9 +941,17 @@ def main(argv: list[str] | None = None) -> int:
             f"the revision changed during the run: {info.get('revision')} -> {after}",
             file=sys.stderr,
         )
-        if args.json:
-            Path(args.json).write_text(json.dumps(results, indent=1, default=str) + "\n")
-    print_table(results["runs"], args.markdown)
+    levels = tuple(args.gap_levels)
+    results["gap_levels"] = list(levels)
+    results["comparison"] = _json_safe(
+        {
+            size: compare([r for r in results["runs"] if r["size"] == size], levels)
+            for size in args.sizes
+        }
+    )
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str) + "\n")
+    print_table(results["runs"], args.markdown, levels)
     return 1 if failed else 0
 
 

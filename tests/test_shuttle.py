@@ -1,0 +1,122 @@
+"""Shuttle problems: a few buses running round trips between assembly points and shelters.
+
+Each scenario in `tests/data/shuttle/` minimises `makespan` after `evacuated`; its optimum
+is worked out by hand in the comment at the top of the file and repeated below. Every plan
+is handed to the independent checker, which must find nothing wrong with it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from planner.check import check_plan
+from planner.model import SolveParameters, solve
+from planner.plan import Plan, plan_to_dict
+from planner.read import parse_scenario, read_scenario
+from planner.scenario import Scenario
+
+DATA = Path(__file__).parent / "data" / "shuttle"
+
+# name -> (evacuated, makespan in hours), by hand (see each file):
+# - two_buses: 50 people = 5 loads of 10 on 2 buses; a round trip takes 2 h, so the bus with
+#   the third load leaves at 4 h and arrives at 5 h.
+# - full_shelter: shelter B (1 h) holds 20 of the 40 people, the rest go to C (2 h); each of
+#   the 2 buses goes to B first (back at 2 h) and then to C (arrives at 4 h).
+# - two_points: one bus from the shelter fetches Q's load (2 h away: back at 4 h), then P's
+#   (1 h away, ready at 3 h: back at 6 h).
+HAND_OPTIMA = {
+    "two_buses": (50, 5.0),
+    "full_shelter": (40, 4.0),
+    "two_points": (24, 6.0),
+}
+
+
+def solve_checked(scenario: Scenario) -> tuple[Plan, dict]:
+    plan = solve(scenario, SolveParameters(time_limit=20))
+    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
+    violations = check_plan(scenario, data)
+    assert violations == [], "\n".join(str(v) for v in violations)
+    assert sorted(g["id"] for g in data["groups"]) == sorted(g.id for g in scenario.groups)
+    return plan, data
+
+
+@pytest.mark.parametrize("name", sorted(HAND_OPTIMA))
+def test_shuttle_optimum(name: str) -> None:
+    scenario = read_scenario(DATA / f"{name}.yaml")
+    assert scenario.objective == ("evacuated", "makespan")
+    plan, data = solve_checked(scenario)
+    evacuated, makespan = HAND_OPTIMA[name]
+    assert plan.status == "optimal"
+    assert data["objective"]["evacuated"] == evacuated
+    assert data["objective"]["makespan"] == pytest.approx(makespan)
+    # proven, not merely found: the bounds meet the values
+    assert data["bound"]["evacuated"] == evacuated
+    assert data["bound"]["makespan"] == pytest.approx(makespan)
+    assert all(g["status"] == "evacuated" for g in data["groups"])
+
+
+def test_full_shelter_sends_the_rest_to_the_second_shelter() -> None:
+    scenario = read_scenario(DATA / "full_shelter.yaml")
+    _, data = solve_checked(scenario)
+    arrived: dict[str, int] = {}
+    for g in data["groups"]:
+        end = g["legs"][-1]["to"]
+        arrived[end] = arrived.get(end, 0) + g["people"]
+    # B holds 20 at most, and with 20 there C must take the other 20
+    assert arrived == {"b": 20, "c": 20}
+
+
+def test_without_the_capacity_everybody_goes_to_the_near_shelter() -> None:
+    # the same scenario with no capacity at B: four loads to B arrive at 1, 1, 3 and 3 h
+    scenario = read_scenario(DATA / "full_shelter.yaml")
+    locations = dict(scenario.locations)
+    locations["b"] = dataclasses.replace(locations["b"], capacity=None)
+    plan, data = solve_checked(scenario.replace(locations=locations))
+    assert plan.status == "optimal"
+    assert data["objective"]["evacuated"] == 40
+    assert data["objective"]["makespan"] == pytest.approx(3.0)
+
+
+def _generator() -> ModuleType:
+    """The benchmark generator, `bench/generate.py` (a script, not a package module)."""
+    path = Path(__file__).parent.parent / "bench" / "generate.py"
+    spec = importlib.util.spec_from_file_location("bench_generate", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_generate"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("size", "people", "buses"), [("SH-S", 340, 3), ("SH-L", 2400, 50)])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_generated_shuttle_sizes(size: str, people: int, buses: int, seed: int) -> None:
+    generate = _generator()
+    text = generate.generate(size, seed)
+    assert generate.generate(size, seed) == text  # the same seed gives the same file
+    scenario = parse_scenario(text, f"{size}.yaml")
+    assert scenario.people == people
+    assert len(scenario.vehicles) == buses
+    assert scenario.objective == ("evacuated", "makespan")
+    assert not scenario.crossings and not scenario.services
+    assert len({loc.country for loc in scenario.locations.values()}) == 1
+    shelters = {k for k, loc in scenario.locations.items() if loc.capacity is not None}
+    points = {k for k, loc in scenario.locations.items() if loc.danger}
+    assert 2 <= len(points) and 1 <= len(shelters)
+    # room for everybody in the shelters together, and every group may go to any of them
+    assert sum(scenario.locations[s].capacity or 0 for s in shelters) >= people
+    for g in scenario.groups:
+        assert g.at in points and set(g.destinations) == shelters
+    # grid-aligned: every duration and time is a whole number of steps
+    step = scenario.step
+    assert all(r.duration % step == timedelta(0) for r in scenario.roads)
+    assert all((g.ready - scenario.start) % step == timedelta(0) for g in scenario.groups)
+    assert all((v.available - scenario.start) % step == timedelta(0) for v in scenario.vehicles)
