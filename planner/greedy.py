@@ -567,7 +567,8 @@ class _Party:
     waiting: bool = False
     reroutes: int = 0
     excluded: frozenset[int] = frozenset()
-    """Services it may not take (their arrival place is full)."""
+    """Links it may not take: services whose arrival place is full, and every way into a
+    place that is full for good."""
     kinds: tuple[int, ...] = ()
     """While waiting: the fleet kinds that could take its next hop."""
 
@@ -1012,6 +1013,8 @@ class _Dispatcher:
         index = self.index
         people = party.people if booked else 0
         transfer = index.transfer[link.src]
+        if link.index in party.excluded:
+            return
         if link.kind == "road":
             if party.own_ok and c in (_START, _OWN):
                 depart = index.road_depart(link, a)
@@ -1520,7 +1523,14 @@ class _Dispatcher:
             lead.trouble = f"no road open from {self._place(lead.place)} for its vehicle"
             return None
         if not self.book.fits(self._stays(run)):
-            lead.trouble = self._full_words(self.index.links[hops[-1]].dst, now)
+            end = self.index.links[hops[-1]].dst
+            lead.trouble = self._full_words(end, now)
+            if self.book.first_open_cell(end, lead.people) is None:
+                # full for good: another of its destinations (or another way) may have room
+                into = {li for li, link in enumerate(self.index.links) if link.dst == end}
+                if not into <= lead.excluded:
+                    lead.excluded = lead.excluded | into
+                    return self._lead_run(van, lead, now)
             return None
         return run
 

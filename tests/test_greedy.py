@@ -416,3 +416,16 @@ def random_scenario(seed: int) -> str:
 def test_any_scenario_gets_a_plan_that_keeps_every_rule(seed: int, dispatch_seed: int) -> None:
     scenario = parse_scenario(random_scenario(seed))
     checked(scenario, seed=dispatch_seed)
+
+
+def test_a_full_shelter_sends_the_rest_to_the_other() -> None:
+    # full_shelter.yaml: 8 families of 5 may go to b (1 h away, holds 20) or c (2 h away).
+    # Once b holds 20 for good, the families still waiting must go to c: all 40 evacuated,
+    # 20 at each shelter.
+    scenario = read_scenario(Path(__file__).parent / "data" / "shuttle" / "full_shelter.yaml")
+    plan = dispatch(scenario)
+    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
+    assert check_plan(scenario, data) == []
+    assert plan.objective["evacuated"] == 40
+    ends = [g.legs[-1].to for g in plan.groups]
+    assert ends.count("b") == 4 and ends.count("c") == 4
