@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import sys
 import time
 from pathlib import Path
@@ -114,7 +115,11 @@ class _progress_line:
 
     def report(self, stage: str, seconds: float, value: float, bound: float) -> None:
         elapsed = time.monotonic() - self.started
-        self.live.update(self.text(f"{elapsed:6.1f} s  {stage}: best so far {value:,.2f}"))
+        line = f"{elapsed:6.1f} s  {stage}: best so far {value:,.2f}"
+        if not math.isnan(bound):
+            gap = abs(value - bound) / max(abs(value), 1e-9)
+            line += f", bound {bound:,.2f}, gap {gap:.1%}"
+        self.live.update(self.text(line))
 
     def stop(self) -> None:
         self.live.stop()

@@ -1773,6 +1773,8 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     if start is not None and not _meets(scenario, start, model.static_bounds()):
         _relax(model, start, params, deadline)
     meets = start is not None and _meets(scenario, start, model.known_bounds())
+    if params.progress is not None:
+        params = replace(params, progress=_true_bounds(model, params.progress))
     if meets:
         log.info("the dispatcher's plan meets every bound: nothing to search for")
         plan = start  # type: ignore[assignment]
@@ -1861,6 +1863,25 @@ def _from_flow(
         vehicles=plan.vehicles,
         stats=dict(plan.stats, method="aggregated flow + cp-sat", bounds_from="static, relaxation"),
     )
+
+
+def _true_bounds(
+    model: EvacuationModel, report: Callable[[str, float, float, float], None]
+) -> Callable[[str, float, float, float], None]:
+    """`report` given only bounds that hold for every plan: the static and relaxation bounds,
+    and CP-SAT's own only from the exact model (a pooled or restricted model proves things
+    about itself alone); NaN when none is known (a scenario off the grid)."""
+    known = model.known_bounds() if model.grid_aligned() else {}
+    exact = model.grid_aligned() and not model.pooled and not model.too_large
+
+    def reported(stage: str, seconds: float, value: float, bound: float) -> None:
+        best = known.get(stage)
+        if exact and not math.isnan(bound):
+            tighter = min if stage == "evacuated" else max
+            best = bound if best is None else tighter(best, bound)
+        report(stage, seconds, value, math.nan if best is None else best)
+
+    return reported
 
 
 def _meets(scenario: Scenario, plan: Plan, bounds: dict[str, float]) -> bool:
