@@ -28,6 +28,7 @@ on the grid keeps the rules in real time.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import logging
 import math
@@ -35,6 +36,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -60,6 +62,8 @@ OWN = -1
 """Carrier index of a group's own vehicle."""
 MAX_MODEL = 300_000
 """Estimated arcs above which the CP-SAT model is not built at all (see `solve`)."""
+MIN_BOUND_STEP = 300
+"""Finest grid, in seconds, on which bounds are worked out for a scenario off its own grid."""
 LARGE_MODEL = 60_000
 """Variables above which presolve is skipped (see `_solve_once`)."""
 POOL = -2
@@ -331,6 +335,8 @@ class EvacuationModel:
         )
         self.packing_cuts: set[tuple[int, int]] = set()
         self._static: dict[str, float] | None = None
+        self._aligned: bool | None = None
+        self._bounds_on: EvacuationModel | bool | None = None
         self.relaxed: dict[str, float] = {}
         """Bounds from the flow relaxation (`planner.relaxation`), when it was solved."""
         self.model = cp_model.CpModel()
@@ -1082,6 +1088,10 @@ class EvacuationModel:
         families with a route can be evacuated. True for every plan, so true for the best."""
         if self._static is not None:
             return dict(self._static)
+        finer = None if self.grid_aligned() else self.bound_model()
+        if finer is not None:
+            self._static = finer.static_bounds()
+            return dict(self._static)
         horizon = self.grid.horizon
         hours = 3600.0
         evac = 0
@@ -1144,24 +1154,36 @@ class EvacuationModel:
         alone; it keeps the documents, seats, hours, closures, check-in and transfers (taken
         when the kind of carrier changes), and ignores every capacity shared with others.
         """
+        ready = max(0, self.grid.up(_seconds(self.grid, k.groups[0].ready))) * self.grid.step
+        # classes that differ only in priority or size share their fastest way
+        key = (k.origin, ready, k.own, k.accepted, k.dests, k.seats)
+        cache = self.__dict__.setdefault("_earliest_cache", {})
+        if key not in cache:
+            cache[key] = self._fastest(k, ready)
+        return cache[key]
+
+    def _fastest(self, k: _Class, ready: int) -> tuple[int, int]:
+        """`_earliest` worked out: a label-setting search from `ready`."""
         inf = 1 << 60
         step = self.grid.step
         none, foot, service = -10, -11, -12
         kinds = self._kind_reach()
-        ready = max(0, self.grid.up(_seconds(self.grid, k.groups[0].ready))) * step
         first = (k.origin, none, 1 if k.own else 0)
         best = {first: ready}
         heap = [(ready, first)]
         safe = 0 if not self.danger[k.origin] else inf
         dest = inf
 
+        sorted_departs = self.__dict__.setdefault("_sorted_departs", {})
+
         def first_departure(lk: _Link, after: int) -> tuple[int, int] | None:
-            t0 = self.grid.up(after)
-            times = [t for t in lk.departs if t >= t0]
-            if not times:
+            times = sorted_departs.get(lk.index)
+            if times is None:
+                times = sorted_departs[lk.index] = sorted(lk.departs)
+            i = bisect.bisect_left(times, self.grid.up(after))
+            if i == len(times):
                 return None
-            t = min(times)
-            return t, lk.departs[t]
+            return times[i], lk.departs[times[i]]
 
         while heap:
             now, state = heapq.heappop(heap)
@@ -1256,7 +1278,7 @@ class EvacuationModel:
         solution: dict[int, int] | None = None
         all_vars = self._all_vars()
         static = self.static_bounds()
-        best_known = self.known_bounds() if self.grid_aligned() else static
+        best_known = self.known_bounds() if self.bound_model() is not None else static
         exact_bounds = self.grid_aligned()
         for stage, name in enumerate(order):
             terms, const, sense = self.objectives[name]
@@ -1605,13 +1627,8 @@ class EvacuationModel:
             },
         )
 
-    def grid_aligned(self) -> bool:
-        """True when every time the rules compare falls on the `step` grid: then the best plan
-        on the grid is as good as any plan, and bounds proved on the grid are true bounds.
-        Otherwise no bound is reported (a plan off the grid could do better)."""
-        step = self.grid.step
-        if 3600 % step and step % 3600:
-            return False
+    def _compared_times(self) -> list[int]:
+        """Every time the rules compare, in seconds: from the start, or a duration."""
         sc = self.scenario
         times = [self.grid.horizon]
         times += [max(0, _seconds(self.grid, g.ready)) for g in sc.groups]
@@ -1634,7 +1651,38 @@ class EvacuationModel:
             tz = sc.locations[c.from_].timezone
             for a, b in window_intervals(c.open + c.closed, tz, lo, hi):
                 times += [_seconds(self.grid, a), _seconds(self.grid, b)]
-        return all(t % step == 0 for t in times)
+        return times
+
+    def grid_aligned(self) -> bool:
+        """True when every time the rules compare falls on the `step` grid: then the best plan
+        on the grid is as good as any plan, and bounds proved on the grid are true bounds.
+        Otherwise CP-SAT's bounds are not reported (a plan off the grid could do better);
+        see `bound_model` for the others."""
+        if self._aligned is None:
+            step = self.grid.step
+            self._aligned = not (3600 % step and step % 3600) and all(
+                t % step == 0 for t in self._compared_times()
+            )
+        return self._aligned
+
+    def bound_model(self) -> EvacuationModel | None:
+        """The model on which bounds true for every plan are worked out: this one when the
+        scenario is grid-aligned, else the same scenario on the finest grid its times fall on
+        (a plan on the `step` grid is also on that one), when that grid is not too fine;
+        None otherwise, and then no bound is reported."""
+        if self.grid_aligned():
+            return self
+        if self._bounds_on is None:
+            fine = 0
+            for t in [self.grid.step, *self._compared_times()]:
+                fine = math.gcd(fine, abs(t))
+            self._bounds_on = False
+            if fine >= MIN_BOUND_STEP and 3600 % fine == 0 and self.grid.horizon // fine <= 20_000:
+                finer = self.scenario.replace(step=timedelta(seconds=fine))
+                model = EvacuationModel(finer, build=False)
+                if model.grid_aligned():
+                    self._bounds_on = model
+        return self._bounds_on if isinstance(self._bounds_on, EvacuationModel) else None
 
     def _combine_bounds(
         self,
@@ -1645,9 +1693,12 @@ class EvacuationModel:
     ) -> tuple[dict[str, float | int], bool]:
         """The tightest true bound of each optimised objective, and whether the plan is proven
         optimal: every stage solved to optimality, or meeting its bound."""
-        if not self.grid_aligned():
+        if self.bound_model() is None:
             # bounds found on the grid may not hold for plans off it: report none
             return {}, False
+        if not self.grid_aligned():
+            # what CP-SAT proved holds on this grid only: not a bound, not a proof
+            solver_bounds, solved = {}, {}
         static = self.known_bounds()
         order = list(self.scenario.objective)
         everyone = self.scenario.people
@@ -1871,7 +1922,7 @@ def _true_bounds(
     """`report` given only bounds that hold for every plan: the static and relaxation bounds,
     and CP-SAT's own only from the exact model (a pooled or restricted model proves things
     about itself alone); NaN when none is known (a scenario off the grid)."""
-    known = model.known_bounds() if model.grid_aligned() else {}
+    known = model.known_bounds() if model.bound_model() is not None else {}
     exact = model.grid_aligned() and not model.pooled and not model.too_large
 
     def reported(stage: str, seconds: float, value: float, bound: float) -> None:
@@ -1898,7 +1949,8 @@ def _relax(model: EvacuationModel, start: Plan, params: SolveParameters, deadlin
     """Bounds from the flow relaxation, when the scenario is grid-aligned (the only case where
     bounds are reported) and the relaxation is small enough to solve in the time given to it:
     at most a fifth of the time limit, and never the last quarter kept for the search."""
-    if not model.grid_aligned():
+    on = model.bound_model()
+    if on is None:
         return
     from planner.relaxation import MAX_COLUMNS, FlowRelaxation, relaxation_bounds
 
@@ -1906,12 +1958,12 @@ def _relax(model: EvacuationModel, start: Plan, params: SolveParameters, deadlin
     if budget < 0.5:
         return
     until = time.monotonic() + budget
-    relaxation = FlowRelaxation(model)
+    relaxation = FlowRelaxation(on)
     columns, _rows = relaxation.size
     if columns > MAX_COLUMNS:
         log.info("flow relaxation: %d columns, too many to solve in time", columns)
         return
-    model.relaxed = relaxation_bounds(model, start.objective, until, relaxation)
+    model.relaxed = relaxation_bounds(on, start.objective, until, relaxation)
     log.info("flow relaxation bounds: %s", model.relaxed)
 
 
