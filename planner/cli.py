@@ -655,6 +655,8 @@ def improve(
     out.print(table)
     if not result["ranking"]:
         out.print("No candidate improvement to try.")
+    elif not any(abs(v) > 1e-6 for e in result["ranking"] for v in e["gain"].values()):
+        out.print("None of these changes improves the plan.")
     for failure in result["errors"]:
         err.print(f"{failure['key']}: the solve failed: {failure['error']}", markup=False)
     if output is not None:
