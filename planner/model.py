@@ -62,6 +62,10 @@ OWN = -1
 """Carrier index of a group's own vehicle."""
 MAX_MODEL = 300_000
 """Estimated arcs above which the CP-SAT model is not built at all (see `solve`)."""
+FLOW_FIRST = 20_000
+"""Estimated arcs above which the aggregated flow makes the start of the CP-SAT search."""
+FLOW_METHOD = "aggregated flow + cp-sat"
+"""`stats.method` of a plan from the aggregated flow."""
 MIN_BOUND_STEP = 300
 """Finest grid, in seconds, on which bounds are worked out for a scenario off its own grid."""
 LARGE_MODEL = 60_000
@@ -1838,9 +1842,21 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         )
         plan = _from_flow(model, start, params, deadline)
     else:
+        if start is not None and model.size_estimate > FLOW_FIRST:
+            # the flow finds a good start in seconds where CP-SAT alone may take minutes
+            share = time.monotonic() + 0.4 * (deadline - time.monotonic())
+            flowed = _from_flow(model, start, params, share)
+            if flowed is not start:
+                start = flowed
         model._build()
         plan = model.solve(params, deadline=deadline, start=start)
-    if start is not None and (plan is start or better(scenario, start, plan)):
+    if (
+        start is not None
+        and start.stats.get("method") == FLOW_METHOD
+        and not better(scenario, plan, start)
+    ):
+        plan = start
+    elif start is not None and (plan is start or better(scenario, start, plan)):
         bound, proven = model._combine_bounds(start.objective, {}, {}, True)
         if proven:
             how = "proven optimal by the bounds"
@@ -1893,12 +1909,19 @@ def _from_flow(
     model's own bounds hold only for it, so none of them is kept; `start` is returned when
     nothing better comes out."""
     from planner.flow import skeleton
+    from planner.relaxation import MAX_COLUMNS, estimated_columns
 
-    third = time.monotonic() + 0.35 * (deadline - time.monotonic())
-    frame = skeleton(model, third, start)
-    if frame is None:
+    if estimated_columns(model, by_kind=True) > 1.4 * MAX_COLUMNS:
+        log.info("the aggregated flow would be too large to solve in time")
+        return start
+    budget = deadline - time.monotonic()
+    frame = skeleton(model, time.monotonic() + 0.35 * budget, start)
+    if frame is None or deadline - time.monotonic() < 0.4 * budget:
         return start
     restricted = EvacuationModel(model.scenario, pooled=True, allowed=frame, build=False)
+    if restricted.size_estimate > 4 * MAX_MODEL:
+        log.info("the restricted model is too large too (%d arcs)", restricted.size_estimate)
+        return start
     restricted._build()
     plan = restricted.solve(params, deadline=deadline, start=start)
     log.info("plan from the aggregated flow: %s", plan.objective)
@@ -1912,7 +1935,7 @@ def _from_flow(
         bound=bound,
         groups=plan.groups,
         vehicles=plan.vehicles,
-        stats=dict(plan.stats, method="aggregated flow + cp-sat", bounds_from="static, relaxation"),
+        stats=dict(plan.stats, method=FLOW_METHOD, bounds_from="static, relaxation"),
     )
 
 
@@ -1952,12 +1975,22 @@ def _relax(model: EvacuationModel, start: Plan, params: SolveParameters, deadlin
     on = model.bound_model()
     if on is None:
         return
-    from planner.relaxation import MAX_COLUMNS, FlowRelaxation, relaxation_bounds
+    from planner.relaxation import (
+        MAX_COLUMNS,
+        FlowRelaxation,
+        estimated_columns,
+        relaxation_bounds,
+    )
 
     budget = min(0.2 * params.time_limit, deadline - time.monotonic() - 0.25 * params.time_limit)
     if budget < 0.5:
         return
     until = time.monotonic() + budget
+    if estimated_columns(on) > 1.4 * MAX_COLUMNS:
+        log.info(
+            "flow relaxation: about %d columns, too many to solve in time", estimated_columns(on)
+        )
+        return
     relaxation = FlowRelaxation(on)
     columns, _rows = relaxation.size
     if columns > MAX_COLUMNS:

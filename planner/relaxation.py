@@ -78,6 +78,20 @@ class _Pool:
     fleet: str | None = None
 
 
+def estimated_columns(model: EvacuationModel, by_kind: bool = False) -> int:
+    """About how many columns `FlowRelaxation(model)` would have, without building it: each
+    commodity and pool may wait at each place at each step and take each departure. Pruning
+    leaves fewer; the estimate is there to skip what could not be solved in time."""
+    commodities = {
+        (k.weight, k.dests, k.accepted, k.own, Fraction(k.seats, k.people))
+        for k in model.classes
+        if k.origin not in k.dests
+    }
+    pools = {v.fleet if by_kind else v.countries for v in model.vehicles}
+    departures = sum(len(lk.departs) or 1 for lk in model.links)
+    return (len(commodities) + len(pools)) * (len(model.places) * model.grid.last + departures)
+
+
 class FlowRelaxation:
     """The relaxation of one scenario, built once and solved for each objective in turn.
 
