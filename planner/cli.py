@@ -6,8 +6,9 @@ import logging
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -368,7 +369,6 @@ def compare(
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     from planner.compare import cases_from_files, cases_from_variants, compare_plans, solve_cases
     from planner.errors import ScenarioError
-    from planner.parallel import SchedulerError
     from planner.read import read_scenario
 
     if time_limit <= 0:
@@ -406,18 +406,15 @@ def compare(
     # writing compare.json, the page and the plans takes a moment: keep it out of the solves
     reserve = min(5.0, 0.1 * time_limit)
     budget = max(0.5, time_limit - (time.monotonic() - started) - reserve)
-    try:
-        results = solve_cases(
-            cases,
-            time_limit=budget,
-            seed=seed,
-            scheduler=scheduler,
-            processes=processes,
-            progress=err.is_terminal and not verbose,
-        )
-    except SchedulerError as e:
-        err.print(str(e), markup=False)
-        raise typer.Exit(2) from None
+    results = _on_cores_or_cluster(
+        solve_cases,
+        cases,
+        time_limit=budget,
+        seed=seed,
+        scheduler=scheduler,
+        processes=processes,
+        verbose=verbose,
+    )
     comparison = compare_plans(cases, results)
     _write_comparison(comparison, output, json_path)
     print_comparison(comparison)
@@ -549,7 +546,6 @@ def sweep(
     connections, people stranded, extra exposure) and re-plan each sample."""
     if verbose:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from planner.parallel import SchedulerError
     from planner.robustness import LABELS, write_sweep
     from planner.robustness import sweep as run_sweep
     from planner.scenario import Scenario
@@ -566,20 +562,17 @@ def sweep(
             markup=False,
         )
         raise typer.Exit(2)
-    try:
-        result = run_sweep(
-            scenario,
-            samples,
-            seed=seed,
-            time_limit=time_limit,
-            replan=replan,
-            scheduler=scheduler,
-            processes=processes,
-            progress=err.is_terminal and not verbose,
-        )
-    except SchedulerError as e:
-        err.print(str(e), markup=False)
-        raise typer.Exit(2) from None
+    result = _on_cores_or_cluster(
+        run_sweep,
+        scenario,
+        samples,
+        seed=seed,
+        time_limit=time_limit,
+        replan=replan,
+        scheduler=scheduler,
+        processes=processes,
+        verbose=verbose,
+    )
     table = Table(title=f"{scenario.name}: {samples} samples, seed {seed}")
     table.add_column("measure")
     for name in ("p5", "p50", "p95", "mean"):
@@ -622,23 +615,19 @@ def improve(
     import json
 
     from planner.improve import improve as run_improve
-    from planner.parallel import SchedulerError
     from planner.scenario import Scenario
 
     scenario = _read_for_what_if(scenario_path, time_limit, processes)
     assert isinstance(scenario, Scenario)
-    try:
-        result = run_improve(
-            scenario,
-            time_limit=time_limit,
-            seed=seed,
-            scheduler=scheduler,
-            processes=processes,
-            progress=err.is_terminal and not verbose,
-        )
-    except SchedulerError as e:
-        err.print(str(e), markup=False)
-        raise typer.Exit(2) from None
+    result = _on_cores_or_cluster(
+        run_improve,
+        scenario,
+        time_limit=time_limit,
+        seed=seed,
+        scheduler=scheduler,
+        processes=processes,
+        verbose=verbose,
+    )
     base = result["base"]["objective"]
     out.print("base: " + ", ".join(f"{k} {base[k]}" for k in result["objective"]), markup=False)
     table = Table(title=f"{scenario.name}: what would help most")
@@ -666,6 +655,18 @@ def improve(
         out.print(f"written: {path}", markup=False)
     if result["errors"]:
         raise typer.Exit(3)
+
+
+def _on_cores_or_cluster(run: Callable[..., Any], *args: Any, verbose: bool, **kwargs: Any) -> Any:
+    """Run a batch of solves (`compare`, `sweep`, `improve`) with a progress bar on a
+    terminal; a scheduler that cannot be reached is bad input: exit status 2."""
+    from planner.parallel import SchedulerError
+
+    try:
+        return run(*args, progress=err.is_terminal and not verbose, **kwargs)
+    except SchedulerError as e:
+        err.print(str(e), markup=False)
+        raise typer.Exit(2) from None
 
 
 def main() -> None:
