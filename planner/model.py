@@ -862,12 +862,16 @@ class EvacuationModel:
         if "makespan" in self.scenario.objective:
             span = self.model.new_int_var(0, horizon, "makespan")
             by_time: dict[int, list] = defaultdict(list)
+            self.arrivals_at: dict[int, tuple[Any, list]] = {}
+            """Arrival time (units) -> (its "someone arrives then" flag, the arcs arriving)."""
+            self.span = span
             for arcs in self.carcs:
                 for a in arcs:
                     if a.head[0] == "E":
                         by_time[a.arrive // self.unit].append(a.var)
             for t, vars_ in sorted(by_time.items()):
                 used = self.model.new_bool_var(f"arrive_at_{t}")
+                self.arrivals_at[t] = (used, vars_)
                 self.model.add(sum(vars_) <= len(self.scenario.groups) * used)
                 self.model.add(sum(vars_) >= 1).only_enforce_if(used)
                 self.model.add(span >= t).only_enforce_if(used)
@@ -976,6 +980,16 @@ class EvacuationModel:
                     counts[id(a)] += 1
             for a in arcs:
                 self.model.add_hint(a.var, counts.get(id(a), 0))
+        if getattr(self, "arrivals_at", None):
+            # the makespan's own variables, so that the hint is complete
+            hinted = {id(a.var): counts.get(id(a), 0) for arcs in self.carcs for a in arcs}
+            last = 0
+            for t, (flag, vars_) in self.arrivals_at.items():
+                arrives = any(hinted.get(id(v), 0) for v in vars_)
+                self.model.add_hint(flag, 1 if arrives else 0)
+                if arrives:
+                    last = max(last, t)
+            self.model.add_hint(self.span, last)
         for vi, v_arcs in enumerate(self.varcs):
             out_v: dict[tuple, list[_VArc]] = defaultdict(list)
             for va in v_arcs:
