@@ -65,9 +65,10 @@ def commodity_key(
 
 
 def skeleton(model: EvacuationModel, deadline: float, start: Plan | None = None) -> Skeleton | None:
-    """The departures of the flow's linear optimum (evacuated, then exposure, then arrival
-    as far as time allows), with those of `start` added so that the restricted model can
-    begin from that plan. The linear optimum is fractional, but its departures are few and
+    """The departures of the flow's linear optimum, stage by stage in the scenario's order
+    as far as time allows (for `makespan`: the earliest grid time by which the flow gets as
+    many people home), with those of `start` added so that the restricted model can begin
+    from that plan. The linear optimum is fractional, but its departures are few and
     well chosen: the restricted model makes them whole."""
     flow = FlowRelaxation(model, transfers=True, by_kind=True)
     order = list(model.scenario.objective)
