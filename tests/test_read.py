@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from broken_files import assert_refused_as_expected
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -365,37 +365,10 @@ def test_all_given_files_of_the_project_read() -> None:
 
 # --------------------------------------------------------------------------- bad files
 
-_EXPECT = re.compile(r"#\s*expect:\s*(\d+):(\d+):\s*(.+?)\s*$")
-
-
-def _expectations(path: Path) -> list[tuple[int, int, str]]:
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = _EXPECT.match(line)
-        if not match:
-            break
-        out.append((int(match.group(1)), int(match.group(2)), match.group(3)))
-    return out
-
 
 @pytest.mark.parametrize("path", sorted(BAD.glob("*.yaml")), ids=lambda p: p.stem)
 def test_bad_file(path: Path) -> None:
-    expected = _expectations(path)
-    assert expected, f"{path.name} must begin with `# expect: LINE:COLUMN: message`"
-    begun = time.process_time()
-    with pytest.raises(ScenarioError) as caught:
-        read_scenario(path)
-    assert time.process_time() - begun < 1.0, "a broken file is refused fast"
-    problems = caught.value.problems
-    found = [(p.line, p.column, p.message) for p in problems]
-    for line, column, gist in expected:
-        assert any(
-            (line, column) == (p_line, p_column) and gist in message
-            for p_line, p_column, message in found
-        ), f"{path.name}: no {line}:{column}: {gist!r} in\n" + "\n".join(map(str, problems))
-    assert len(found) == len(expected), "\n".join(map(str, problems))
-    assert all(p.source == str(path) for p in problems)
-    assert str(caught.value).startswith(f"{path}:")
+    assert_refused_as_expected(path)
 
 
 def test_billion_laughs_is_refused_within_a_second() -> None:
