@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import re
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from planner.parallel import JobResult, SolveJob, solve_all
+from planner.parallel import JobResult, SolveJob, solve_all, time_per_job
 from planner.scenario import Scenario, Variant
 from planner.variants import apply_variant, describe_change
 
@@ -115,10 +114,7 @@ def job_time_limit(total: float, jobs: int, slots: int) -> float:
     >>> job_time_limit(60, 3, 1)
     20.0
     """
-    slots = max(1, min(slots, jobs))
-    rounds = math.ceil(jobs / slots)
-    startup = STARTUP if slots > 1 else 0.0
-    return max(0.5, (total - startup) / rounds)
+    return max(0.5, time_per_job(total, jobs, slots, STARTUP))
 
 
 def solve_cases(

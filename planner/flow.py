@@ -25,12 +25,11 @@ import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from planner.relaxation import FlowRelaxation, earliest_makespan
+from planner.relaxation import FlowRelaxation, commodity_key, earliest_makespan
 
 if TYPE_CHECKING:
     from planner.model import EvacuationModel
@@ -43,25 +42,13 @@ log = logging.getLogger(__name__)
 class Skeleton:
     """The departures the linear optimum of the aggregated flow uses.
 
-    `people`: commodity key (see `commodity_key`) -> {(link index, grid time)};
+    `people`: commodity key (see `planner.relaxation.commodity_key`) -> {(link index, grid time)};
     `fleet`: fleet kind id -> {(link index, grid time)}; `objective`: the flow's own values.
     """
 
     people: dict[tuple, frozenset[tuple[int, int]]]
     fleet: dict[str, frozenset[tuple[int, int]]]
     objective: dict[str, float]
-
-
-def commodity_key(
-    weight: Fraction,
-    dests: frozenset[int],
-    accepted: frozenset[int],
-    own: bool,
-    seats: int,
-    people: int,
-) -> tuple:
-    """The commodity of a class of families, as the flow groups them."""
-    return (weight, dests, accepted, own, Fraction(seats, people))
 
 
 def skeleton(model: EvacuationModel, deadline: float, start: Plan | None = None) -> Skeleton | None:
@@ -159,7 +146,7 @@ def _add_plan_moves(
         k = class_of.get(gp.id)
         if k is None:
             continue
-        key = commodity_key(k.weight, k.dests, k.accepted, k.own, k.seats, k.people)
+        key = commodity_key(k)
         for leg in gp.legs:
             lk = model._link_of(leg)
             if lk is None:

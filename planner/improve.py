@@ -1,7 +1,7 @@
 """What would help most: `planner improve`.
 
-The candidate improvements are small, concrete changes to the scenario, each a copy made
-with `replace`:
+The candidate improvements are small, concrete changes to the scenario, of the kinds a
+variant makes (:mod:`planner.variants`):
 
 - one more vehicle of each fleet kind (same seats, base and availability);
 - one more hour of opening at each crossing with open hours, tried both before the opening
@@ -26,7 +26,16 @@ from typing import Any
 
 import networkx as nx
 
-from planner.scenario import Crossing, DailyWindow, Scenario
+from planner.scenario import (
+    Change,
+    ChangeCrossing,
+    ChangeFleet,
+    ChangeService,
+    Crossing,
+    DailyWindow,
+    Scenario,
+)
+from planner.variants import apply_change
 
 HOUR = 60
 """Minutes of the one more hour of opening."""
@@ -100,71 +109,52 @@ def _reachable(scenario: Scenario) -> set[str]:
 
 
 def candidates(scenario: Scenario) -> list[Candidate]:
-    """The candidate improvements of the scenario, in the order ties are ranked."""
+    """The candidate improvements of the scenario, in the order ties are ranked. Each is a
+    change of the kind a variant makes, applied with :func:`planner.variants.apply_change`."""
     out: list[Candidate] = []
     reach = _reachable(scenario)
-    for i, kind in enumerate(scenario.fleet):
-        fleet = list(scenario.fleet)
-        fleet[i] = replace(kind, count=kind.count + 1)
-        out.append(
-            Candidate(
-                key=f"fleet:{kind.id}",
-                description=f"one more {kind.id} ({kind.seats} seats, at {kind.at})",
-                scenario=scenario.replace(fleet=tuple(fleet)),
-                family=f"fleet:{kind.id}",
-            )
-        )
-    for i, crossing in enumerate(scenario.crossings):
+
+    def add(key: str, description: str, change: Change, family: str) -> None:
+        out.append(Candidate(key, description, apply_change(scenario, change), family))
+
+    for kind in scenario.fleet:
+        description = f"one more {kind.id} ({kind.seats} seats, at {kind.at})"
+        add(f"fleet:{kind.id}", description, ChangeFleet(kind.id, more=1), f"fleet:{kind.id}")
+    for crossing in scenario.crossings:
         if crossing.from_ not in reach:
             continue
         for before in (True, False):
             changed = longer_opening(crossing, before)
             if changed is None:
                 continue
-            crossings = list(scenario.crossings)
-            crossings[i] = changed
             hours = ", ".join(w.text for w in changed.open)
             which = "before the opening" if before else "after the closing"
-            out.append(
-                Candidate(
-                    key=f"open:{crossing.id}:{'before' if before else 'after'}",
-                    description=f"{crossing.id} open one hour more, {which} ({hours})",
-                    scenario=scenario.replace(crossings=tuple(crossings)),
-                    family=f"open:{crossing.id}",
-                )
+            add(
+                f"open:{crossing.id}:{'before' if before else 'after'}",
+                f"{crossing.id} open one hour more, {which} ({hours})",
+                ChangeCrossing(crossing.id, open=changed.open),
+                f"open:{crossing.id}",
             )
-    for i, crossing in enumerate(scenario.crossings):
+    for crossing in scenario.crossings:
         if crossing.throughput is None or crossing.from_ not in reach:
             continue
-        crossings = list(scenario.crossings)
         more = _more(crossing.throughput)
-        crossings[i] = replace(crossing, throughput=more)
-        out.append(
-            Candidate(
-                key=f"throughput:{crossing.id}",
-                description=f"{crossing.id} takes {more} people an hour "
-                f"instead of {crossing.throughput}",
-                scenario=scenario.replace(crossings=tuple(crossings)),
-                family=f"throughput:{crossing.id}",
-            )
+        add(
+            f"throughput:{crossing.id}",
+            f"{crossing.id} takes {more} people an hour instead of {crossing.throughput}",
+            ChangeCrossing(crossing.id, throughput=more),
+            f"throughput:{crossing.id}",
         )
-    for field_name in ("flights", "sailings"):
-        services = getattr(scenario, field_name)
-        for i, service in enumerate(services):
-            if service.from_ not in reach:
-                continue
-            listed = list(services)
-            more = _more(service.seats)
-            listed[i] = replace(service, seats=more)
-            out.append(
-                Candidate(
-                    key=f"seats:{service.id}",
-                    description=f"{service.kind} {service.id} with {more} seats "
-                    f"instead of {service.seats}",
-                    scenario=scenario.replace(**{field_name: tuple(listed)}),
-                    family=f"seats:{service.id}",
-                )
-            )
+    for service in scenario.services:
+        if service.from_ not in reach:
+            continue
+        more = _more(service.seats)
+        add(
+            f"seats:{service.id}",
+            f"{service.kind} {service.id} with {more} seats instead of {service.seats}",
+            ChangeService(service.id, seats=more),
+            f"seats:{service.id}",
+        )
     return out
 
 
@@ -211,14 +201,14 @@ def improve(
     Raises:
         planner.parallel.SchedulerError: the scheduler could not be reached.
     """
-    from planner.parallel import SolveJob, parallel_slots, solve_all
+    from planner.parallel import SolveJob, parallel_slots, solve_all, time_per_job
 
     started = time.monotonic()
     found = candidates(scenario)
     slots = parallel_slots(scheduler, processes)
     reserve = min(10.0, 0.1 * time_limit)
-    rounds = max(1, math.ceil((len(found) + 1) / slots))
-    each = max(0.5, (time_limit - reserve - (time.monotonic() - started)) / rounds)
+    left = time_limit - reserve - (time.monotonic() - started)
+    each = max(0.5, time_per_job(left, len(found) + 1, slots))
     workers = max(1, min(2, slots // (len(found) + 1))) if scheduler is None else 1
     jobs = [SolveJob("base", scenario, each, seed=seed, workers=workers)] + [
         SolveJob(c.key, c.scenario, each, seed=seed, workers=workers) for c in found

@@ -42,7 +42,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from planner.flow import Skeleton, commodity_key
+from planner.flow import Skeleton
 from planner.network import build_network, diagnose_unreachable
 from planner.plan import (
     GroupPlan,
@@ -53,6 +53,7 @@ from planner.plan import (
     evaluate_objectives,
     group_status,
 )
+from planner.relaxation import commodity_key
 from planner.scenario import Group, Scenario
 from planner.timegrid import TimeGrid, in_daily_windows, window_intervals
 
@@ -340,6 +341,9 @@ class EvacuationModel:
         self.packing_cuts: set[tuple[int, int]] = set()
         self._static: dict[str, float] | None = None
         self._aligned: bool | None = None
+        self._fastest_ways: dict[tuple, tuple[int, int]] = {}
+        """`_earliest` by what sets it: origin, readiness, car, documents, goals, seats."""
+        self._sorted_departs: dict[int, list[int]] = {}
         self._bounds_on: EvacuationModel | bool | None = None
         self.relaxed: dict[str, float] = {}
         """Bounds from the flow relaxation (`planner.relaxation`), when it was solved."""
@@ -470,12 +474,7 @@ class EvacuationModel:
         last = self.grid.last
         source = self._source(k)
         allow = (
-            None
-            if self.allowed is None
-            else self.allowed.people.get(
-                commodity_key(k.weight, k.dests, k.accepted, k.own, k.seats, k.people),
-                frozenset(),
-            )
+            None if self.allowed is None else self.allowed.people.get(commodity_key(k), frozenset())
         )
 
         def arrival_head(
@@ -1175,10 +1174,9 @@ class EvacuationModel:
         ready = max(0, self.grid.up(_seconds(self.grid, k.groups[0].ready))) * self.grid.step
         # classes that differ only in priority or size share their fastest way
         key = (k.origin, ready, k.own, k.accepted, k.dests, k.seats)
-        cache = self.__dict__.setdefault("_earliest_cache", {})
-        if key not in cache:
-            cache[key] = self._fastest(k, ready)
-        return cache[key]
+        if key not in self._fastest_ways:
+            self._fastest_ways[key] = self._fastest(k, ready)
+        return self._fastest_ways[key]
 
     def _fastest(self, k: _Class, ready: int) -> tuple[int, int]:
         """`_earliest` worked out: a label-setting search from `ready`."""
@@ -1192,12 +1190,10 @@ class EvacuationModel:
         safe = 0 if not self.danger[k.origin] else inf
         dest = inf
 
-        sorted_departs = self.__dict__.setdefault("_sorted_departs", {})
-
         def first_departure(lk: _Link, after: int) -> tuple[int, int] | None:
-            times = sorted_departs.get(lk.index)
+            times = self._sorted_departs.get(lk.index)
             if times is None:
-                times = sorted_departs[lk.index] = sorted(lk.departs)
+                times = self._sorted_departs[lk.index] = sorted(lk.departs)
             i = bisect.bisect_left(times, self.grid.up(after))
             if i == len(times):
                 return None
@@ -1859,20 +1855,15 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         if start is not None and model.size_estimate > FLOW_FIRST:
             # the flow finds a good start in seconds where CP-SAT alone may take minutes
             share = time.monotonic() + 0.4 * (deadline - time.monotonic())
-            flowed = _from_flow(model, start, params, share)
-            if flowed is not start:
-                start = flowed
+            start = _from_flow(model, start, params, share)
         model._build()
         plan = model.solve(params, deadline=deadline, start=start)
-    if (
-        start is not None
-        and start.stats.get("method") == FLOW_METHOD
-        and not better(scenario, plan, start)
-    ):
-        plan = start
+    if start is not None and start.stats.get("method") == FLOW_METHOD:
+        if not better(scenario, plan, start):
+            plan = start  # judged already
     elif start is not None and (plan is start or better(scenario, start, plan)):
-        bound, proven = model._combine_bounds(start.objective, {}, {}, True)
-        if proven:
+        judged = _judged(model, start, "")
+        if judged.status == "optimal":
             how = "proven optimal by the bounds"
         elif plan is start:
             how = (
@@ -1882,20 +1873,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             )
         else:
             how = "not improved by cp-sat"
-        stats = dict(
-            start.stats,
-            method=f"greedy, {how}",
-            bounds_from="static, relaxation" if model.relaxed else "static",
-        )
-        plan = Plan(
-            scenario=start.scenario,
-            status="optimal" if proven else "feasible",
-            objective=start.objective,
-            bound=bound,
-            groups=start.groups,
-            vehicles=start.vehicles,
-            stats=stats,
-        )
+        plan = replace(judged, stats=dict(judged.stats, method=f"greedy, {how}"))
     return _with_reasons(scenario, plan)
 
 
@@ -1941,15 +1919,22 @@ def _from_flow(
     log.info("plan from the aggregated flow: %s", plan.objective)
     if not better(model.scenario, plan, start):
         return start
+    return _judged(model, plan, FLOW_METHOD)
+
+
+def _judged(model: EvacuationModel, plan: Plan, method: str) -> Plan:
+    """`plan` with the bounds that hold for every plan (fastest routes, relaxation), and
+    `optimal` when it meets them; whatever its own solver proved is set aside."""
     bound, proven = model._combine_bounds(plan.objective, {}, {}, True)
-    return Plan(
-        scenario=plan.scenario,
+    return replace(
+        plan,
         status="optimal" if proven else "feasible",
-        objective=plan.objective,
         bound=bound,
-        groups=plan.groups,
-        vehicles=plan.vehicles,
-        stats=dict(plan.stats, method=FLOW_METHOD, bounds_from="static, relaxation"),
+        stats=dict(
+            plan.stats,
+            method=method,
+            bounds_from="static, relaxation" if model.relaxed else "static",
+        ),
     )
 
 
@@ -2000,10 +1985,9 @@ def _relax(model: EvacuationModel, start: Plan, params: SolveParameters, deadlin
     if budget < 0.5:
         return
     until = time.monotonic() + budget
-    if estimated_columns(on) > 1.4 * MAX_COLUMNS:
-        log.info(
-            "flow relaxation: about %d columns, too many to solve in time", estimated_columns(on)
-        )
+    estimate = estimated_columns(on)
+    if estimate > 1.4 * MAX_COLUMNS:
+        log.info("flow relaxation: about %d columns, too many to solve in time", estimate)
         return
     relaxation = FlowRelaxation(on)
     columns, _rows = relaxation.size

@@ -13,6 +13,7 @@ that a pool of processes does not ask for more threads than there are cores.
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import time
@@ -177,6 +178,20 @@ def solve_all(
                 done()
         return results
     return _solve_local(jobs, wanted, progress, label)
+
+
+def time_per_job(total: float, jobs: int, slots: int, startup: float = 0.0) -> float:
+    """Seconds each of `jobs` solves may take, `slots` at a time, to end within `total`
+    seconds; `startup` seconds go first to starting the processes when several run at once.
+
+    >>> time_per_job(60, 4, 2, startup=3)   # two rounds of two
+    28.5
+    >>> time_per_job(60, 3, 1)
+    20.0
+    """
+    slots = max(1, min(slots, jobs))
+    rounds = max(1, math.ceil(jobs / slots))
+    return (total - (startup if slots > 1 else 0.0)) / rounds
 
 
 def parallel_slots(scheduler: str | None = None, processes: int | None = None) -> int:

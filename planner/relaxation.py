@@ -48,7 +48,7 @@ import scipy.sparse as sparse
 from ortools.linear_solver.python import model_builder_helper as mb
 
 if TYPE_CHECKING:
-    from planner.model import EvacuationModel
+    from planner.model import EvacuationModel, _Class
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +59,38 @@ RELATIVE = 1e-7
 """Relative tolerance taken off an LP optimum before it is used as a bound."""
 
 
+def commodity_key(k: _Class) -> tuple:
+    """The commodity of a class of families: (weight, destinations, accepted links, own car,
+    seats per person). Where and when its families start only sets where its supply enters."""
+    return (k.weight, k.dests, k.accepted, k.own, Fraction(k.seats, k.people))
+
+
 @dataclass
 class _Commodity:
-    weight: Fraction
-    dests: frozenset[int]
-    accepted: frozenset[int]
-    own: bool
-    ratio: float  # seats per person
+    key: tuple
+    """See `commodity_key`."""
     supply: dict[tuple[int, int], int] = field(default_factory=dict)  # (place, t) -> people
+
+    @property
+    def weight(self) -> Fraction:
+        return self.key[0]
+
+    @property
+    def dests(self) -> frozenset[int]:
+        return self.key[1]
+
+    @property
+    def accepted(self) -> frozenset[int]:
+        return self.key[2]
+
+    @property
+    def own(self) -> bool:
+        return self.key[3]
+
+    @property
+    def ratio(self) -> float:
+        """Seats per person."""
+        return float(self.key[4])
 
 
 @dataclass
@@ -82,11 +106,7 @@ def estimated_columns(model: EvacuationModel, by_kind: bool = False) -> int:
     """About how many columns `FlowRelaxation(model)` would have, without building it: each
     commodity and pool may wait at each place at each step and take each departure. Pruning
     leaves fewer; the estimate is there to skip what could not be solved in time."""
-    commodities = {
-        (k.weight, k.dests, k.accepted, k.own, Fraction(k.seats, k.people))
-        for k in model.classes
-        if k.origin not in k.dests
-    }
+    commodities = {commodity_key(k) for k in model.classes if k.origin not in k.dests}
     pools = {v.fleet if by_kind else v.countries for v in model.vehicles}
     departures = sum(len(lk.departs) or 1 for lk in model.links)
     return (len(commodities) + len(pools)) * (len(model.places) * model.grid.last + departures)
@@ -128,6 +148,7 @@ class FlowRelaxation:
         self._commodities = self._group_commodities()
         self._pools = self._group_pools()
         self._pool_reach = [self._reach_pool(p) for p in self._pools]
+        self._first_ride: dict[int, float] = {}
         self._coupling: dict[tuple[int, int], int] = {}
         self._throughput: dict[tuple[str, int], int] = {}
         self._service: dict[int, int] = {}
@@ -151,12 +172,10 @@ class FlowRelaxation:
                 if m.danger[k.origin]:
                     self.constant["exposure"] += float(k.weight) * people * self.horizon_hours
                 continue
-            key = (k.weight, k.dests, k.accepted, k.own, Fraction(k.seats, k.people))
+            key = commodity_key(k)
             c = by_key.get(key)
             if c is None:
-                c = by_key[key] = _Commodity(
-                    k.weight, k.dests, k.accepted, k.own, k.seats / k.people
-                )
+                c = by_key[key] = _Commodity(key)
             at = (k.origin, min(k.ready, self.T))
             c.supply[at] = c.supply.get(at, 0) + people
         return list(by_key.values())
@@ -232,10 +251,17 @@ class FlowRelaxation:
 
     def _ride_possible(self, lk, t: int) -> bool:  # type: ignore[no-untyped-def]
         """True when some pool can have seats on road or crossing `lk` at grid time t."""
-        return any(
-            self._pool_uses(pool, lk) and reach.get(lk.src, INF) <= t
-            for pool, reach in zip(self._pools, self._pool_reach, strict=True)
-        )
+        first = self._first_ride.get(lk.index)
+        if first is None:
+            first = self._first_ride[lk.index] = min(
+                (
+                    reach.get(lk.src, INF)
+                    for pool, reach in zip(self._pools, self._pool_reach, strict=True)
+                    if self._pool_uses(pool, lk)
+                ),
+                default=INF,
+            )
+        return first <= t
 
     def _people_moves(self, c: _Commodity, state: tuple[int, int, int], t_min: int):  # type: ignore[no-untyped-def]
         """Moves from `state` = (been safe, at home, place): (link, depart, arrive s, head)."""
@@ -478,12 +504,8 @@ class FlowRelaxation:
     # ---- reading
 
     def commodity_keys(self) -> list[tuple]:
-        """Each commodity's key: (weight, destinations, accepted links, own car, seats per
-        person), as `planner.flow.commodity_key` gives it for a class."""
-        return [
-            (c.weight, c.dests, c.accepted, c.own, Fraction(c.ratio).limit_denominator(1000))
-            for c in self._commodities
-        ]
+        """Each commodity's key (see `commodity_key`), by commodity index."""
+        return [c.key for c in self._commodities]
 
     def pool_fleet(self, number: int) -> str:
         """The fleet kind of pool `number` (pools by kind only)."""

@@ -42,10 +42,10 @@ from planner.plan import Leg, Plan, evaluate_objectives, group_status, plan_from
 from planner.scenario import (
     AbsoluteWindow,
     Crossing,
-    DailyWindow,
     Scenario,
     Uncertainty,
 )
+from planner.timegrid import in_daily_windows
 
 log = logging.getLogger(__name__)
 
@@ -178,30 +178,16 @@ class Replay:
         return {name: float(getattr(self, name)) for name in MEASURES}
 
 
-def _minute(local: datetime) -> float:
-    return local.hour * 60 + local.minute + local.second / 60.0
-
-
-def _in_daily(window: DailyWindow, local: datetime) -> bool:
-    if window.all_day:
-        return True
-    m = _minute(local)
-    if window.start < window.end:
-        return window.start <= m < window.end
-    return m >= window.start or m < window.end
-
-
 def crossing_open(crossing: Crossing, tz: tzinfo, when: datetime) -> bool:
     """True when the crossing takes people at `when`: inside its open hours (local time
     of its from-place) and in none of its closures."""
-    local = when.astimezone(tz)
-    if crossing.open and not any(_in_daily(w, local) for w in crossing.open):
+    if not in_daily_windows(when, crossing.open, tz):
         return False
     for window in crossing.closed:
         if isinstance(window, AbsoluteWindow):
             if window.start <= when < window.end:
                 return False
-        elif _in_daily(window, local):
+        elif in_daily_windows(when, (window,), tz):
             return False
     return True
 
@@ -433,13 +419,6 @@ def percentiles(values: Sequence[float]) -> dict[str, float | None]:
     return out
 
 
-def _shares(budget: float, jobs: int, slots: int) -> float:
-    """Seconds for each solve when `jobs` solves share `slots` parallel places in
-    `budget` seconds."""
-    rounds = max(1, math.ceil(jobs / max(1, slots)))
-    return budget / rounds
-
-
 def sweep(
     scenario: Scenario,
     n: int,
@@ -466,7 +445,7 @@ def sweep(
         planner.parallel.SchedulerError: the scheduler could not be reached.
         ValueError: `n` is less than 1.
     """
-    from planner.parallel import SolveJob, parallel_slots, solve_all
+    from planner.parallel import SolveJob, parallel_slots, solve_all, time_per_job
 
     if n < 1:
         raise ValueError("the number of samples must be at least 1")
@@ -475,7 +454,7 @@ def sweep(
     # the pool's start-up and writing the results need a little of the time
     reserve = min(10.0, 0.1 * time_limit)
     budget = max(0.5, time_limit - reserve)
-    per_solve = _shares(budget, (n if replan else 0) + slots, slots)
+    per_solve = time_per_job(budget, (n if replan else 0) + slots, slots)
     base_job = SolveJob("plan", scenario, per_solve, seed=seed, workers=2)
     base_result = solve_all([base_job], processes=1, progress=progress, label="planning")[0]
     if base_result.plan is None:
@@ -500,7 +479,7 @@ def sweep(
         )
     if replan:
         left = time_limit - reserve - (time.monotonic() - started)
-        each = max(0.5, _shares(left, n, slots))
+        each = max(0.5, time_per_job(left, n, slots))
         workers = max(1, min(2, slots // n)) if scheduler is None else 1
         jobs = [
             SolveJob(f"sample {s.index}", s.scenario, each, seed=seed, workers=workers)
