@@ -61,7 +61,7 @@ import math
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -636,7 +636,8 @@ class _Run:
 
     def copy(self) -> _Run:
         """A copy to try changes on."""
-        return _Run(list(self.hops), [replace(r) for r in self.rides], list(self.times))
+        rides = [_Ride(r.party, r.board, r.alight, r.consumed, r.cut) for r in self.rides]
+        return _Run(list(self.hops), rides, list(self.times))
 
 
 # --- booking: crossing throughput, seats, place capacity --------------------------------
@@ -719,19 +720,28 @@ class _Bookings:
     def fits(self, stays: list[tuple[int, int, int | None, int]]) -> bool:
         """Rule 7: can these stays (place, arrival, departure or None for open, people) be
         added without more people at a place than its capacity at any moment?"""
-        extra: dict[int, dict[int, int]] = {}
+        spans: dict[int, list[tuple[int, int, int]]] = {}
         for place, arrive, leave, people in stays:
             if place not in self.occupancy or people == 0:
                 continue
-            cells = extra.setdefault(place, {})
-            for c in self._cells(arrive, leave):
-                cells[c] = cells.get(c, 0) + people
-        for place, cells in extra.items():
+            cells = self._cells(arrive, leave)
+            if cells:
+                spans.setdefault(place, []).append((cells.start, cells.stop, people))
+        for place, here in spans.items():
             cap = self.index.capacity[place]
             assert cap is not None
             occ = self.occupancy[place]
-            if any(occ[c] + n > cap for c, n in cells.items()):
-                return False
+            if len(here) == 1:
+                first, stop, people = here[0]
+                if max(occ[first:stop]) + people > cap:
+                    return False
+                continue
+            # several stays at one place: between consecutive ends the extra is constant
+            ends = sorted({c for first, stop, _ in here for c in (first, stop)})
+            for lo, hi in zip(ends, ends[1:], strict=False):
+                people = sum(n for first, stop, n in here if first <= lo and hi <= stop)
+                if people and max(occ[lo:hi]) + people > cap:
+                    return False
         return True
 
     def first_open_cell(self, place: int, people: int) -> int | None:
