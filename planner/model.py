@@ -1969,15 +1969,17 @@ def _meets(scenario: Scenario, plan: Plan, bounds: dict[str, float]) -> bool:
 
 def _relax(model: EvacuationModel, start: Plan, params: SolveParameters, deadline: float) -> None:
     """Bounds from the flow relaxation, when the scenario is grid-aligned (the only case where
-    bounds are reported) and the relaxation is small enough to solve in the time given to it:
-    at most a fifth of the time limit, and never the last quarter kept for the search."""
+    bounds are reported), in the time given to it: at most a fifth of the time limit, and
+    never the last quarter kept for the search. A relaxation too large to solve in that time
+    is made coarser (`FlowRelaxation.bucket`): a weaker bound, but a bound."""
     on = model.bound_model()
     if on is None:
         return
     from planner.relaxation import (
+        COLUMNS_PER_SECOND,
         MAX_COLUMNS,
         FlowRelaxation,
-        estimated_columns,
+        coarse_bucket,
         relaxation_bounds,
     )
 
@@ -1985,16 +1987,20 @@ def _relax(model: EvacuationModel, start: Plan, params: SolveParameters, deadlin
     if budget < 0.5:
         return
     until = time.monotonic() + budget
-    estimate = estimated_columns(on)
-    if estimate > 1.4 * MAX_COLUMNS:
-        log.info("flow relaxation: about %d columns, too many to solve in time", estimate)
+    bucket = coarse_bucket(on, int(min(1.4 * MAX_COLUMNS, COLUMNS_PER_SECOND * budget)))
+    if bucket is None:
+        log.info("flow relaxation: too large to solve in time, even in buckets of a day")
         return
-    relaxation = FlowRelaxation(on)
+    relaxation = FlowRelaxation(on, bucket=bucket)
     columns, _rows = relaxation.size
     if columns > MAX_COLUMNS:
         log.info("flow relaxation: %d columns, too many to solve in time", columns)
         return
-    model.relaxed = relaxation_bounds(on, start.objective, until, relaxation)
+    if bucket > 1:
+        log.info("flow relaxation in buckets of %d s", bucket * on.grid.step)
+    model.relaxed = relaxation_bounds(
+        on, start.objective, until, relaxation, known=model.static_bounds()
+    )
     log.info("flow relaxation bounds: %s", model.relaxed)
 
 

@@ -26,6 +26,9 @@ safe yet (exposure stops at the first safe place, so it is counted once, on the 
 there) and whether they are still where they started (people who start at a place do not
 count against its capacity).
 
+At the scale of a country the step grid makes the relaxation too large to solve in time; in
+coarser buckets of time (see `FlowRelaxation.bucket`) it stays a relaxation, weaker but true.
+
 Lexicographic bounds are conditional: the bound of a later objective holds for the best plan,
 which is at least as good as the plan in hand on the earlier objectives, and equal to it on an
 earlier objective only once that one is proven. `relaxation_bounds` adds exactly those
@@ -55,6 +58,9 @@ log = logging.getLogger(__name__)
 INF = math.inf
 MAX_COLUMNS = 150_000
 """Above this many columns the relaxation takes longer than a planner waits (GLOP, 2 cores)."""
+COLUMNS_PER_SECOND = 2000
+"""About how many (estimated) columns GLOP gets through per second of the time given to the
+relaxation, stages included, on this kind of problem (2 cores): more make it coarser."""
 RELATIVE = 1e-7
 """Relative tolerance taken off an LP optimum before it is used as a bound."""
 
@@ -102,14 +108,31 @@ class _Pool:
     fleet: str | None = None
 
 
-def estimated_columns(model: EvacuationModel, by_kind: bool = False) -> int:
-    """About how many columns `FlowRelaxation(model)` would have, without building it: each
-    commodity and pool may wait at each place at each step and take each departure. Pruning
-    leaves fewer; the estimate is there to skip what could not be solved in time."""
+def estimated_columns(model: EvacuationModel, by_kind: bool = False, bucket: int = 1) -> int:
+    """About how many columns `FlowRelaxation(model, bucket=bucket)` would have, without
+    building it: each commodity and pool may wait at each place in each bucket and take each
+    departure (one per link and bucket). Pruning leaves fewer; the estimate is there to skip
+    what could not be solved in time."""
     commodities = {commodity_key(k) for k in model.classes if k.origin not in k.dests}
     pools = {v.fleet if by_kind else v.countries for v in model.vehicles}
-    departures = sum(len(lk.departs) or 1 for lk in model.links)
-    return (len(commodities) + len(pools)) * (len(model.places) * model.grid.last + departures)
+    departures = sum(len({t // bucket for t in lk.departs}) or 1 for lk in model.links)
+    waits = len(model.places) * (model.grid.last // bucket)
+    return (len(commodities) + len(pools)) * (waits + departures)
+
+
+def coarse_bucket(model: EvacuationModel, columns: int) -> int | None:
+    """The fewest grid steps per bucket that bring the relaxation to about `columns` columns
+    (1 when it is that small already), None when no bucket of a day or less does. A bucket
+    lies within an hour or is made of whole hours, so that each crossing's hourly throughput
+    adds up over it."""
+    step = model.grid.step
+    for bucket in range(1, max(1, 86400 // step) + 1):
+        seconds = bucket * step
+        if bucket > 1 and 3600 % seconds and seconds % 3600:
+            continue
+        if estimated_columns(model, bucket=bucket) <= columns:
+            return bucket
+    return None
 
 
 class FlowRelaxation:
@@ -120,7 +143,11 @@ class FlowRelaxation:
     """
 
     def __init__(
-        self, model: EvacuationModel, transfers: bool = False, by_kind: bool = False
+        self,
+        model: EvacuationModel,
+        transfers: bool = False,
+        by_kind: bool = False,
+        bucket: int = 1,
     ) -> None:
         self.m = model
         self.transfers = transfers
@@ -128,9 +155,20 @@ class FlowRelaxation:
         does), which turns the relaxation into a plan skeleton that model can follow."""
         self.by_kind = by_kind
         """One pool per fleet kind, counting whole vehicles, instead of one per countries."""
+        self.bucket = bucket
+        """Grid steps per node of the network. Above 1, the relaxation is coarser, smaller and
+        still true: whatever happens within a bucket counts as happening at its start (every
+        time is rounded down, never a duration up), waiting is counted only from one bucket
+        to the next, and each crossing's throughput is summed over the hours of a bucket.
+        Only a bound: `moves` and `values` then mean nothing to `planner.flow`."""
+        assert bucket == 1 or not transfers, "transfers need the step grid"
+        seconds = bucket * model.grid.step
+        assert bucket == 1 or 3600 % seconds == 0 or seconds % 3600 == 0
         self.moves: dict[int, tuple[str, int, int, int]] = {}
         """Column -> ("people" | "fleet", commodity or pool index, link index, grid time)."""
         self.T = model.grid.last
+        self.last = self.T // bucket
+        """The last bucket."""
         self.step = model.grid.step
         self.horizon_hours = model.grid.horizon / 3600.0
         self.lb: list[float] = []
@@ -154,6 +192,11 @@ class FlowRelaxation:
         self._service: dict[int, int] = {}
         self._capacity: dict[tuple[int, int], int] = {}
         self._parked: dict[tuple[int, int], int] = {}
+        self._merged: dict[tuple, int] = {}
+        self._open_hours: dict[str, set[int]] = defaultdict(set)
+        for lk in model.links:
+            if lk.kind == "crossing" and lk.throughput is not None:
+                self._open_hours[lk.crossing].update(t * self.step // 3600 for t in lk.departs)
         self._arrays: tuple[np.ndarray, ...] | None = None
         self.values: Any = None
         """The column values of the last optimum `solve` found."""
@@ -373,22 +416,66 @@ class FlowRelaxation:
         for number, c in enumerate(self._commodities):
             self._build_commodity(number, c)
 
+    def _b(self, t: int) -> int:
+        """The bucket of grid time t."""
+        return t // self.bucket
+
+    def _in_buckets(self, supply: dict[tuple[int, int], int]) -> dict[tuple[int, int], int]:
+        """`supply` by (place, bucket) instead of (place, grid time)."""
+        if self.bucket == 1:
+            return supply
+        out: dict[tuple[int, int], int] = defaultdict(int)
+        for (p, t), n in supply.items():
+            out[(p, self._b(t))] += n
+        return out
+
+    def _merged_column(self, key: tuple, expo: float = 0.0) -> int | None:
+        """None for a fresh move, or the column of the same move already made from another
+        departure in the same bucket (keeping the smaller exposure)."""
+        if self.bucket == 1:
+            return None
+        j = self._merged.get(key)
+        if j is not None and expo and expo < self.expo[j]:
+            self.expo[j] = expo
+        return j
+
+    def _fresh_column(self, key: tuple, expo: float = 0.0) -> int:
+        j = self._column(expo=expo)
+        if self.bucket > 1:
+            self._merged[key] = j
+        return j
+
+    def _throughput_row(self, lk, t: int) -> int:  # type: ignore[no-untyped-def]
+        """Rule 5's row for people who start crossing `lk` at grid time t: the hour's, or
+        with buckets of whole hours, the bucket's (throughput times the hours it is open)."""
+        seconds = self.bucket * self.step
+        if seconds <= 3600:
+            key = (lk.crossing, t * self.step // 3600)
+            return self._keyed_row(self._throughput, key, lk.throughput)
+        b = self._b(t)
+        first = b * seconds // 3600
+        hours = sum(
+            1 for h in range(first, first + seconds // 3600) if h in self._open_hours[lk.crossing]
+        )
+        return self._keyed_row(self._throughput, (lk.crossing, b), lk.throughput * hours)
+
     def _build_pool(self, number: int, pool: _Pool, reach: dict[int, int]) -> None:
-        """Seats of vehicles: out - in <= supply at every (place, time)."""
+        """Seats of vehicles: out - in <= supply at every (place, bucket)."""
         m = self.m
         node: dict[tuple[int, int], int] = {}
+        supply = self._in_buckets(pool.supply)
 
-        def row(p: int, t: int) -> int:
-            r = node.get((p, t))
+        def row(p: int, b: int) -> int:
+            r = node.get((p, b))
             if r is None:
-                r = node[(p, t)] = self._row(-INF, float(pool.supply.get((p, t), 0)))
+                r = node[(p, b)] = self._row(-INF, float(supply.get((p, b), 0)))
             return r
 
         for p, e in reach.items():
-            for t in range(e, self.T):
+            for b in range(self._b(e), self.last):
                 j = self._column()
-                self._put(row(p, t), j, 1.0)
-                self._put(row(p, t + 1), j, -1.0)
+                self._put(row(p, b), j, 1.0)
+                self._put(row(p, b + 1), j, -1.0)
             for lk in m.out_links[p]:
                 if not self._pool_uses(pool, lk) or lk.dst not in reach:
                     continue
@@ -396,12 +483,15 @@ class FlowRelaxation:
                     h = self._head_time(t, arr)
                     if t < e or h > self.T:
                         continue
-                    j = self._column()
+                    key = ("fleet", number, lk.index, self._b(t), self._b(h))
+                    if self._merged_column(key) is not None:
+                        continue
+                    j = self._fresh_column(key)
                     self.moves[j] = ("fleet", number, lk.index, t)
-                    self._put(row(p, t), j, 1.0)
-                    self._put(row(lk.dst, h), j, -1.0)
+                    self._put(row(p, self._b(t)), j, 1.0)
+                    self._put(row(lk.dst, self._b(h)), j, -1.0)
                     if lk.kind == "road":
-                        row_c = self._keyed_row(self._coupling, (lk.index, t), 0.0)
+                        row_c = self._keyed_row(self._coupling, (lk.index, self._b(t)), 0.0)
                         self._put(row_c, j, -float(pool.seats))
 
     def _build_commodity(self, number: int, c: _Commodity) -> None:
@@ -411,52 +501,54 @@ class FlowRelaxation:
         earliest, useful = self._reach_people(c)
         node: dict[tuple, int] = {}
         stopped: set[tuple] = set()
+        supplies = self._in_buckets(c.supply)
+        bucket_hours = self.bucket * self.step / 3600.0
 
-        def row(s: tuple, t: int) -> int:
-            r = node.get((s, t))
+        def row(s: tuple, b: int) -> int:
+            r = node.get((s, b))
             if r is None:
                 supply = 0
                 if s[1] == 1:
-                    supply = c.supply.get((s[2], t), 0)
-                r = node[(s, t)] = self._row(float(supply), float(supply))
+                    supply = supplies.get((s[2], b), 0)
+                r = node[(s, b)] = self._row(float(supply), float(supply))
             return r
 
-        def stop(s: tuple, t: int) -> None:
-            """The people at state s at time t end their journey here."""
-            if (s, t) in stopped:
+        def stop(s: tuple, b: int) -> None:
+            """The people at state s in bucket b end their journey here."""
+            if (s, b) in stopped:
                 return
-            stopped.add((s, t))
+            stopped.add((s, b))
             safe, home, p = s
             at_dest = p in c.dests
             j = self._column(
                 evac=1.0 if at_dest else 0.0,
                 expo=0.0 if safe else w * H,
-                arr=(t * self.step / 3600.0) if at_dest else H,
+                arr=(b * bucket_hours) if at_dest else H,
             )
             if at_dest:
-                self.dest_stop_time.append((j, t))
-            self._put(row(s, t), j, 1.0)
-            if m.capacity[p] is not None and not home and t < self.T:
-                self._put(self._parked_row(p, t), j, 1.0)
+                self.dest_stop_time.append((j, b * self.bucket))
+            self._put(row(s, b), j, 1.0)
+            if m.capacity[p] is not None and not home and b < self.last:
+                self._put(self._parked_row(p, b), j, 1.0)
 
         for (p, t), _people in c.supply.items():
             s = (0 if m.danger[p] else 1, 1, p)
             if s not in useful:
-                stop(s, t)
+                stop(s, self._b(t))
         for s, e in earliest.items():
             safe, home, p = s
             if s not in useful:
                 continue
             counted = m.capacity[p] is not None and not home
-            for t in range(e, self.T + 1):
-                stop(s, t)
-                if t < self.T:
+            for b in range(self._b(e), self.last + 1):
+                stop(s, b)
+                if b < self.last:
                     j = self._column()
-                    self._put(row(s, t), j, 1.0)
-                    self._put(row(s, t + 1), j, -1.0)
+                    self._put(row(s, b), j, 1.0)
+                    self._put(row(s, b + 1), j, -1.0)
                     if counted:
                         self._put(
-                            self._keyed_row(self._capacity, (p, t), float(m.capacity[p] or 0)),
+                            self._keyed_row(self._capacity, (p, b), float(m.capacity[p] or 0)),
                             j,
                             1.0,
                         )
@@ -465,41 +557,44 @@ class FlowRelaxation:
                 if h > self.T:
                     continue
                 gain = (not safe) and head[0] == 1
-                j = self._column(expo=w * arr / 3600.0 if gain else 0.0)
+                expo = w * arr / 3600.0 if gain else 0.0
+                key = ("people", number, s, lk.index, self._b(dep), head, self._b(h))
+                if self._merged_column(key, expo) is not None:
+                    continue
+                j = self._fresh_column(key, expo)
                 self.moves[j] = ("people", number, lk.index, dep)
-                self._put(row(s, dep), j, 1.0)
-                self._put(row(head, h), j, -1.0)
+                self._put(row(s, self._b(dep)), j, 1.0)
+                self._put(row(head, self._b(h)), j, -1.0)
                 if head not in useful:
-                    stop(head, h)
+                    stop(head, self._b(h))
                 if lk.kind == "road" and not c.own:
-                    self._put(self._keyed_row(self._coupling, (lk.index, dep), 0.0), j, c.ratio)
+                    row_c = self._keyed_row(self._coupling, (lk.index, self._b(dep)), 0.0)
+                    self._put(row_c, j, c.ratio)
                 elif lk.kind == "crossing" and lk.throughput is not None:
-                    hour = dep * self.step // 3600
-                    key = (lk.crossing, hour)
-                    self._put(self._keyed_row(self._throughput, key, lk.throughput), j, 1.0)
+                    self._put(self._throughput_row(lk, dep), j, 1.0)
                 elif lk.kind in ("flight", "sailing"):
                     self._put(self._keyed_row(self._service, lk.index, lk.seats), j, c.ratio)
 
-    def _parked_row(self, p: int, t: int) -> int:
+    def _parked_row(self, p: int, b: int) -> int:
         """People who ended their journey at capacity place p stay there: a chain in time.
 
-        Row (p, t): stops at t + parked from t-1 - parked to t+1 = 0, and the parked count
-        from t to t+1 counts against the capacity at t.
+        Row (p, b): stops in bucket b + parked from b-1 - parked to b+1 = 0, and the parked
+        count from b to b+1 counts against the capacity at b.
         """
         m = self.m
-        row = self._parked.get((p, t))
+        row = self._parked.get((p, b))
         if row is not None:
             return row
-        for u in range(self.T):
+        for u in range(self.last):
             self._parked[(p, u)] = self._row(0.0, 0.0)
-        for u in range(self.T):
+        for u in range(self.last):
             j = self._column()
             # the parked column leaves node (p, u) and enters (p, u + 1)
             self._put(self._parked[(p, u)], j, -1.0)
-            if u + 1 < self.T:
+            if u + 1 < self.last:
                 self._put(self._parked[(p, u + 1)], j, 1.0)
             self._put(self._keyed_row(self._capacity, (p, u), float(m.capacity[p] or 0)), j, 1.0)
-        return self._parked[(p, t)]
+        return self._parked[(p, b)]
 
     # ---- reading
 
@@ -630,13 +725,15 @@ def relaxation_bounds(
     incumbent: dict[str, float | int | None],
     deadline: float,
     relaxation: FlowRelaxation | None = None,
+    known: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Bounds on each objective of the best plan, from the flow relaxation.
 
     `incumbent` is the objective of a plan that keeps every rule; the best plan is at least as
     good, which the later stages use (see the module docstring). Stages that do not finish by
-    `deadline` (a `time.monotonic()` value) get no bound. Works on the step grid: the caller
-    reports the bounds only for grid-aligned scenarios.
+    `deadline` (a `time.monotonic()` value) get no bound. A stage where the incumbent already
+    meets a bound in `known` (true bounds found otherwise) is proven without the relaxation.
+    Works on the step grid: the caller reports the bounds only for grid-aligned scenarios.
     """
     if relaxation is None:
         relaxation = FlowRelaxation(model)
@@ -657,7 +754,10 @@ def relaxation_bounds(
         if left <= 0.05:
             break
         value = incumbent.get(name)
-        if name == "makespan":
+        proven = (known or {}).get(name)
+        if value is not None and proven is not None and abs(float(value) - proven) <= 1e-6:
+            bounds[name] = proven
+        elif name == "makespan":
             if "evacuated" not in at_least:
                 break  # without evacuated before it, nobody moving has makespan 0
             found = earliest_makespan(relaxation, at_least, at_most, latest, deadline)
