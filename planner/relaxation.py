@@ -193,7 +193,7 @@ class FlowRelaxation:
         self._capacity: dict[tuple[int, int], int] = {}
         self._parked: dict[tuple[int, int], int] = {}
         self._merged: dict[tuple, int] = {}
-        self._open_hours: dict[str, set[int]] = defaultdict(set)
+        self._open_hours: dict[str | None, set[int]] = defaultdict(set)
         for lk in model.links:
             if lk.kind == "crossing" and lk.throughput is not None:
                 self._open_hours[lk.crossing].update(t * self.step // 3600 for t in lk.departs)
