@@ -32,9 +32,11 @@ import bisect
 import heapq
 import logging
 import math
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from fractions import Fraction
@@ -1829,14 +1831,16 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         from planner.greedy import dispatch
     except ImportError:  # pragma: no cover - the dispatcher ships with the package
         dispatch = None  # type: ignore[assignment]
-    if dispatch is not None:
-        # the dispatcher may refine its plan for at most half of the time
-        start = dispatch(
-            scenario, seed=params.seed, deadline=time.monotonic() + 0.5 * params.time_limit
-        )
     model = EvacuationModel(scenario, build=False)
-    if start is not None and not _meets(scenario, start, model.static_bounds()):
-        _relax(model, start, params, deadline)
+    bounding = _Bounding(model, params)
+    if dispatch is not None:
+        # the dispatcher may refine its plan for at most half of the time, or nearly all of
+        # it when nothing after it could use the time
+        share = 0.5 if _searchable(model) else 0.9
+        start = dispatch(
+            scenario, seed=params.seed, deadline=time.monotonic() + share * params.time_limit
+        )
+    bounding.finish(start)
     meets = start is not None and _meets(scenario, start, model.known_bounds())
     if params.progress is not None:
         params = replace(params, progress=_true_bounds(model, params.progress))
@@ -1901,9 +1905,8 @@ def _from_flow(
     model's own bounds hold only for it, so none of them is kept; `start` is returned when
     nothing better comes out."""
     from planner.flow import skeleton
-    from planner.relaxation import MAX_COLUMNS, estimated_columns
 
-    if estimated_columns(model, by_kind=True) > 1.4 * MAX_COLUMNS:
+    if not _flow_fits(model):
         log.info("the aggregated flow would be too large to solve in time")
         return start
     budget = deadline - time.monotonic()
@@ -1967,41 +1970,89 @@ def _meets(scenario: Scenario, plan: Plan, bounds: dict[str, float]) -> bool:
     )
 
 
-def _relax(model: EvacuationModel, start: Plan, params: SolveParameters, deadline: float) -> None:
-    """Bounds from the flow relaxation, when the scenario is grid-aligned (the only case where
-    bounds are reported), in the time given to it: at most a fifth of the time limit, and
-    never the last quarter kept for the search. A relaxation too large to solve in that time
-    is made coarser (`FlowRelaxation.bucket`): a weaker bound, but a bound."""
-    on = model.bound_model()
-    if on is None:
-        return
-    from planner.relaxation import (
-        COLUMNS_PER_SECOND,
-        MAX_COLUMNS,
-        FlowRelaxation,
-        coarse_bucket,
-        relaxation_bounds,
-    )
+def _searchable(model: EvacuationModel) -> bool:
+    """True when CP-SAT or the aggregated flow can look for a better plan than the
+    dispatcher's: when the model, or else the aggregated flow, is small enough."""
+    return not model.too_large or _flow_fits(model)
 
-    budget = min(0.2 * params.time_limit, deadline - time.monotonic() - 0.25 * params.time_limit)
-    if budget < 0.5:
-        return
-    until = time.monotonic() + budget
-    bucket = coarse_bucket(on, int(min(1.4 * MAX_COLUMNS, COLUMNS_PER_SECOND * budget)))
-    if bucket is None:
-        log.info("flow relaxation: too large to solve in time, even in buckets of a day")
-        return
-    relaxation = FlowRelaxation(on, bucket=bucket)
-    columns, _rows = relaxation.size
-    if columns > MAX_COLUMNS:
-        log.info("flow relaxation: %d columns, too many to solve in time", columns)
-        return
-    if bucket > 1:
-        log.info("flow relaxation in buckets of %d s", bucket * on.grid.step)
-    model.relaxed = relaxation_bounds(
-        on, start.objective, until, relaxation, known=model.static_bounds()
-    )
-    log.info("flow relaxation bounds: %s", model.relaxed)
+
+def _flow_fits(model: EvacuationModel) -> bool:
+    """True when the aggregated flow is small enough to solve in time."""
+    from planner.relaxation import MAX_COLUMNS, estimated_columns
+
+    return estimated_columns(model, by_kind=True) <= 1.4 * MAX_COLUMNS
+
+
+class _Bounding:
+    """Bounds from the flow relaxation, worked out in a thread beside the dispatcher, which
+    keeps one core busy and leaves the other to GLOP. Only for grid-aligned scenarios (the
+    only ones with bounds) or those with a finer grid for bounds (`bound_model`).
+
+    The relaxation has until a third of the time limit; a relaxation too large to solve in
+    half that time is made coarser (`FlowRelaxation.bucket`): a weaker bound, but a bound.
+    Each stage's relaxation is solved first and then waits for the dispatcher's plan, which
+    the next stages need (see `relaxation_bounds`).
+    """
+
+    def __init__(self, model: EvacuationModel, params: SolveParameters) -> None:
+        self.model = model
+        self.until = time.monotonic() + params.time_limit / 3
+        self.incumbent: Future[dict[str, float | int | None]] = Future()
+        self.bounds: dict[str, float] = {}
+        self.thread: threading.Thread | None = None
+        if model.bound_model() is not None:
+            self.thread = threading.Thread(target=self._run, name="relaxation", daemon=True)
+            self.thread.start()
+
+    def _run(self) -> None:
+        from planner.relaxation import (
+            COLUMNS_PER_SECOND,
+            MAX_COLUMNS,
+            FlowRelaxation,
+            coarse_bucket,
+            relaxation_bounds,
+        )
+
+        on = self.model.bound_model()
+        assert on is not None
+        budget = self.until - time.monotonic()
+        if budget < 0.5:
+            return
+        try:
+            columns = int(min(1.4 * MAX_COLUMNS, COLUMNS_PER_SECOND * budget / 2))
+            bucket = coarse_bucket(on, columns)
+            if bucket is None:
+                log.info("flow relaxation: too large to solve in time, even in buckets of a day")
+                return
+            relaxation = FlowRelaxation(on, bucket=bucket)
+            if relaxation.size[0] > MAX_COLUMNS:
+                log.info(
+                    "flow relaxation: %d columns, too many to solve in time", relaxation.size[0]
+                )
+                return
+            if bucket > 1:
+                log.info("flow relaxation in buckets of %d s", bucket * on.grid.step)
+            self.bounds = relaxation_bounds(
+                on, self.incumbent, self.until, relaxation, known=self.model.static_bounds()
+            )
+        except Exception:  # a bound is worth less than the plan: go on without it
+            log.exception("the flow relaxation failed; only the fastest-route bounds are used")
+
+    def finish(self, start: Plan | None) -> None:
+        """Hand over the dispatcher's plan, wait for the relaxation until its time is up,
+        and keep its bounds in the model (`EvacuationModel.relaxed`)."""
+        if self.thread is None:
+            return
+        if start is None:
+            self.incumbent.set_result({})
+        else:
+            self.incumbent.set_result(start.objective)
+        self.thread.join(timeout=max(0.0, self.until - time.monotonic()) + 2.0)
+        if self.thread.is_alive():
+            log.info("the flow relaxation did not finish in time; its bounds are left out")
+            return
+        self.model.relaxed = self.bounds
+        log.info("flow relaxation bounds: %s", self.bounds)
 
 
 def _with_reasons(scenario: Scenario, plan: Plan) -> Plan:

@@ -42,6 +42,7 @@ import logging
 import math
 import time
 from collections import defaultdict
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -722,7 +723,7 @@ def _round_bound(model: EvacuationModel, objective: str, value: float) -> float:
 
 def relaxation_bounds(
     model: EvacuationModel,
-    incumbent: dict[str, float | int | None],
+    incumbent: dict[str, float | int | None] | Future[dict[str, float | int | None]],
     deadline: float,
     relaxation: FlowRelaxation | None = None,
     known: dict[str, float] | None = None,
@@ -733,6 +734,8 @@ def relaxation_bounds(
     good, which the later stages use (see the module docstring). Stages that do not finish by
     `deadline` (a `time.monotonic()` value) get no bound. A stage where the incumbent already
     meets a bound in `known` (true bounds found otherwise) is proven without the relaxation.
+    The incumbent may be a future (a plan still being made in another thread): each stage's
+    relaxation is then solved first, and waits for the plan only when it needs its values.
     Works on the step grid: the caller reports the bounds only for grid-aligned scenarios.
     """
     if relaxation is None:
@@ -753,7 +756,8 @@ def relaxation_bounds(
         left = deadline - time.monotonic()
         if left <= 0.05:
             break
-        value = incumbent.get(name)
+        ready = not isinstance(incumbent, Future) or incumbent.done()
+        value = _objective_of(incumbent, name, deadline) if ready else None
         proven = (known or {}).get(name)
         if value is not None and proven is not None and abs(float(value) - proven) <= 1e-6:
             bounds[name] = proven
@@ -771,6 +775,10 @@ def relaxation_bounds(
             if math.isinf(lp):
                 break  # the incumbent itself shows this cannot be: tolerance trouble
             bounds[name] = _round_bound(model, name, lp)
+        if not ready:
+            value = _objective_of(incumbent, name, deadline)
+            if value is not None and proven is not None and abs(float(value) - proven) <= 1e-6:
+                bounds[name] = proven
         if value is None:
             break
         # the best plan is at least as good as the incumbent on this objective; equal to it
@@ -787,6 +795,21 @@ def relaxation_bounds(
                 at_most[name] = float(value)
         proven_so_far = met
     return bounds
+
+
+def _objective_of(
+    incumbent: dict[str, float | int | None] | Future[dict[str, float | int | None]],
+    name: str,
+    deadline: float,
+) -> float | int | None:
+    """The incumbent's value of objective `name`; None when it has none, or is still being
+    worked out at `deadline`."""
+    if isinstance(incumbent, Future):
+        try:
+            incumbent = incumbent.result(timeout=max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            return None
+    return incumbent.get(name)
 
 
 def earliest_makespan(
