@@ -7,7 +7,9 @@ as good as the true optimum (see tests/data/solve/ for those), and here often eq
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,33 @@ def test_the_coarse_bucket_lies_within_an_hour_or_is_whole_hours() -> None:
     assert coarse_bucket(model, sizes[3]) == 4
     assert coarse_bucket(model, sizes[4] - 1) == 8
     assert coarse_bucket(model, 0) is None
+
+
+# ---- the plan in hand may still be in the making
+
+
+def test_a_plan_still_in_the_making_is_waited_for() -> None:
+    # the same bounds as test_the_bus_has_to_come_back, with the plan handed over from
+    # another thread after the first stage is solved
+    model = EvacuationModel(read_scenario(SOLVE / "shuttle.yaml"), build=False)
+    incumbent: Future[dict] = Future()
+    plan = {"evacuated": 12, "exposure": 20.0, "arrival": 20.0, "makespan": 3.0}
+    threading.Timer(0.3, incumbent.set_result, [plan]).start()
+    assert relaxation_bounds(model, incumbent, time.monotonic() + 30) == pytest.approx(plan)
+
+
+def test_without_a_plan_only_the_first_stage_is_bounded() -> None:
+    # the later stages need the plan in hand; none comes before the deadline
+    model = EvacuationModel(read_scenario(SOLVE / "shuttle.yaml"), build=False)
+    never: Future[dict] = Future()
+    assert relaxation_bounds(model, never, time.monotonic() + 1) == {"evacuated": 12}
+
+
+def test_a_stage_the_fastest_routes_prove_is_not_solved_again() -> None:
+    # throughput.yaml: say the fastest routes proved an exposure of 13.5, which the plan
+    # meets; the relaxation's own 8.5 is not asked for. Arrival is then bounded with exposure
+    # at most 13.5, which the split crossing of test_throughput_splits_families keeps: 8.5.
+    model = EvacuationModel(read_scenario(SOLVE / "throughput.yaml"), build=False)
+    incumbent = {"evacuated": 9, "exposure": 13.5, "arrival": 13.5}
+    bounds = relaxation_bounds(model, incumbent, time.monotonic() + 30, known={"exposure": 13.5})
+    assert bounds == pytest.approx({"evacuated": 9, "exposure": 13.5, "arrival": 8.5})
