@@ -25,6 +25,7 @@ import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,7 +33,7 @@ import numpy as np
 from planner.relaxation import FlowRelaxation, commodity_key, earliest_makespan
 
 if TYPE_CHECKING:
-    from planner.model import EvacuationModel
+    from planner.model import EvacuationModel, SolveParameters
     from planner.plan import Plan
 
 log = logging.getLogger(__name__)
@@ -112,8 +113,20 @@ def skeleton(model: EvacuationModel, deadline: float, start: Plan | None = None)
             people[keys[number]].add((link, t))
         else:
             fleet[flow.pool_fleet(number)].add((link, t))
-    # the linear optimum splits families; whole, some must cross a little later (on the
-    # roads, people go where vehicles go, and vehicles keep the flow's departures)
+    return _frame(model, people, fleet, start, found)
+
+
+def _frame(
+    model: EvacuationModel,
+    people: dict[tuple, set[tuple[int, int]]],
+    fleet: dict[str, set[tuple[int, int]]],
+    start: Plan | None,
+    objective: dict[str, float],
+) -> Skeleton:
+    """The skeleton of a flow's departures, with room to cross a little later and the
+    departures of `start`."""
+    # the flow splits families; whole, some must cross a little later (on the roads,
+    # people go where vehicles go, and vehicles keep the flow's departures)
     widen = max(2, 3600 // model.grid.step)
     for key, moves in people.items():
         people[key] = moves | {
@@ -127,7 +140,7 @@ def skeleton(model: EvacuationModel, deadline: float, start: Plan | None = None)
     return Skeleton(
         people={k: frozenset(v) for k, v in people.items()},
         fleet={k: frozenset(v) for k, v in fleet.items()},
-        objective=found,
+        objective=objective,
     )
 
 
@@ -167,3 +180,164 @@ def _add_plan_moves(
             )
             if lk is not None:
                 fleet[kind].add((lk.index, model.grid.seconds(vleg.depart) // step))
+
+
+INTEGER_COLUMNS = 10_000
+"""Above this many columns CP-SAT rarely settles a deadline of the whole-number flow in the
+seconds a planner waits (2 cores)."""
+
+
+class WholeFlow:
+    """The aggregated flow with whole head-counts and whole vehicles, for CP-SAT.
+
+    The linear optimum lets half a bus drive to each of two towns; here every vehicle of a
+    kind goes one way, which is what makes a shuttle's makespan hard. Asked whether the flow
+    can bring `need` people home by a grid time (`by`), CP-SAT answers often in seconds on a
+    few thousand columns: a yes comes with departures for the restricted pooled model (as
+    `skeleton`'s do); a no is a true bound when the flow is a relaxation of every plan
+    (`relaxes_every_plan`).
+    """
+
+    def __init__(self, model: EvacuationModel) -> None:
+        self.m = model
+        self.flow = FlowRelaxation(model, transfers=True, by_kind=True)
+        rows, cols, vals = self.flow.entries
+        by_row: dict[int, list[tuple[int, Fraction]]] = defaultdict(list)
+        for i, j, v in zip(rows, cols, vals, strict=True):
+            # seats per person are ratios of small whole numbers; every other entry is whole
+            by_row[i].append((j, Fraction(v).limit_denominator(1000)))
+        self.rows: list[tuple[list[int], list[int], float, float]] = []
+        for i, terms in sorted(by_row.items()):
+            den = math.lcm(*(f.denominator for _, f in terms))
+            lo, hi = self.flow.rows_lo[i], self.flow.rows_hi[i]
+            self.rows.append(
+                (
+                    [j for j, _ in terms],
+                    [int(f * den) for _, f in terms],
+                    lo * den if lo > -math.inf else lo,
+                    hi * den if hi < math.inf else hi,
+                )
+            )
+        people = sum(sum(c.supply.values()) for c in self.flow._commodities)
+        units = sum(sum(p.supply.values()) for p in self.flow._pools)
+        self.most = max(people, units, 1)
+        self.relaxes_every_plan = model.grid_aligned() and _same_flow(
+            self.flow, FlowRelaxation(model, transfers=False, by_kind=True)
+        )
+        """True when taking each place's transfer after every leg changes nothing (no place
+        has one, no leg takes no time) and the scenario is on its grid: then the flow is a
+        relaxation of every plan, and a deadline it cannot meet no plan can."""
+
+    @property
+    def columns(self) -> int:
+        return self.flow.size[0]
+
+    def by(
+        self, latest: int, need: int, seconds: float, params: SolveParameters
+    ) -> tuple[str, Skeleton | None]:
+        """Can the flow bring at least `need` people to their destinations by grid time
+        `latest`? ("yes", its departures), ("no", None) when proven not, or ("unknown",
+        None) when CP-SAT does not say in `seconds`."""
+        from ortools.sat.python import cp_model
+
+        flow = self.flow
+        cp = cp_model.CpModel()
+        late = {j for j, t in flow.dest_stop_time if t > latest}
+        x = [cp.new_int_var(0, 0 if j in late else self.most, "") for j in range(self.columns)]
+        for cols, coefs, lo, hi in self.rows:
+            expr = cp_model.LinearExpr.weighted_sum([x[j] for j in cols], coefs)
+            if lo == hi:
+                cp.add(expr == round(lo))
+                continue
+            if lo > -math.inf:
+                cp.add(expr >= math.ceil(lo - 1e-9))
+            if hi < math.inf:
+                cp.add(expr <= math.floor(hi + 1e-9))
+        cp.add(sum(x[j] for j in flow.evac) >= need)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.1, seconds)
+        solver.parameters.num_workers = params.workers
+        solver.parameters.random_seed = params.seed
+        status = solver.solve(cp)
+        if status == cp_model.INFEASIBLE:
+            return "no", None
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return "unknown", None
+        people: dict[tuple, set[tuple[int, int]]] = defaultdict(set)
+        fleet: dict[str, set[tuple[int, int]]] = defaultdict(set)
+        keys = flow.commodity_keys()
+        for j, (what, number, link, t) in flow.moves.items():
+            if solver.value(x[j]) > 0:
+                if what == "people":
+                    people[keys[number]].add((link, t))
+                else:
+                    fleet[flow.pool_fleet(number)].add((link, t))
+        # without `start`'s departures: the restricted model stays small and has to follow
+        # the flow, which is what makes it quick
+        return "yes", _frame(
+            self.m, people, fleet, None, {"makespan": latest * self.m.grid.step / 3600.0}
+        )
+
+
+def _same_flow(a: FlowRelaxation, b: FlowRelaxation) -> bool:
+    return (
+        a.entries == b.entries
+        and a.rows_lo == b.rows_lo
+        and a.rows_hi == b.rows_hi
+        and a.dest_stop_time == b.dest_stop_time
+        and a.evac == b.evac
+    )
+
+
+def sooner(
+    model: EvacuationModel, plan: Plan, lowest: int, params: SolveParameters, deadline: float
+) -> tuple[Plan, int | None]:
+    """A plan that gets as many people home as `plan` sooner, if the whole-number flow finds
+    one by `deadline` (a `time.monotonic()` value), and the earliest grid time by which any
+    plan could, when the flow proves one (None otherwise).
+
+    A binary search on the last arrival, from `lowest` (a bound known already, in grid
+    steps) to just before `plan`'s: at each grid time CP-SAT is asked whether the flow can
+    make it (`WholeFlow.by`); on a yes, the pooled model restricted to the flow's departures
+    turns them into whole families on named vehicles, and the search goes on below what it
+    found; on a no (or no answer, or no whole plan), above.
+    """
+    from planner.model import EvacuationModel, better
+
+    whole = WholeFlow(model)
+    step_hours = model.grid.step / 3600.0
+    need = int(plan.objective.get("evacuated") or 0)
+    best = plan
+    proven: int | None = None
+    # the linear optimum of the same flow first: a bound too when the flow relaxes every plan
+    linear = earliest_makespan(whole.flow, {"evacuated": need}, {}, None, deadline)
+    if linear is not None and linear > lowest:
+        lowest = linear
+        if whole.relaxes_every_plan:
+            proven = linear
+    lo, hi = lowest, round(float(best.objective["makespan"] or 0) / step_hours) - 1
+    first = True
+    while lo <= hi:
+        left = deadline - time.monotonic()
+        if left < 1.0:
+            break
+        # the lowest deadline first, which CP-SAT often rules out at once; then halves
+        mid = lo if first else (lo + hi) // 2
+        first = False
+        answer, frame = whole.by(mid, need, max(1.0, left / 3), params)
+        log.info("whole-number flow by %.2f h: %s", mid * step_hours, answer)
+        if answer == "no" and whole.relaxes_every_plan:
+            proven = max(proven or 0, mid + 1)
+        if answer != "yes" or frame is None:
+            lo = mid + 1
+            continue
+        restricted = EvacuationModel(model.scenario, pooled=True, allowed=frame, build=False)
+        restricted._build()
+        until = min(deadline, time.monotonic() + max(2.0, 0.5 * (deadline - time.monotonic())))
+        found = restricted.solve(params, deadline=until, start=best)
+        if better(model.scenario, found, best):
+            best = found
+            hi = min(mid, round(float(best.objective["makespan"] or 0) / step_hours)) - 1
+        else:
+            lo = mid + 1
+    return best, proven

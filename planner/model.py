@@ -68,6 +68,7 @@ MAX_MODEL = 300_000
 FLOW_FIRST = 20_000
 """Estimated arcs above which the aggregated flow makes the start of the CP-SAT search."""
 FLOW_METHOD = "aggregated flow + cp-sat"
+WHOLE_METHOD = "whole-number flow + cp-sat"
 """`stats.method` of a plan from the aggregated flow."""
 MIN_BOUND_STEP = 300
 """Finest grid, in seconds, on which bounds are worked out for a scenario off its own grid."""
@@ -1855,6 +1856,12 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             model.size_estimate,
         )
         plan = _from_flow(model, start, params, deadline)
+    elif start is not None and _sooner_fits(model, start):
+        # a shuttle: the flow's plan first, then the deadline search on whole vehicles
+        start = _from_flow(
+            model, start, params, time.monotonic() + 0.3 * (deadline - time.monotonic())
+        )
+        plan, start = _sooner(model, start, params, deadline)
     else:
         if start is not None and model.size_estimate > FLOW_FIRST:
             # the flow finds a good start in seconds where CP-SAT alone may take minutes
@@ -1923,6 +1930,44 @@ def _from_flow(
     if not better(model.scenario, plan, start):
         return start
     return _judged(model, plan, FLOW_METHOD)
+
+
+def _sooner_fits(model: EvacuationModel, start: Plan) -> bool:
+    """True when the deadline search on the whole-number flow (`planner.flow.sooner`) is the
+    better use of the time than the model: `makespan` comes right after `evacuated`, and the
+    flow is small enough for CP-SAT to settle a deadline in seconds."""
+    from planner.flow import INTEGER_COLUMNS
+    from planner.relaxation import estimated_columns
+
+    return (
+        list(model.scenario.objective[:2]) == ["evacuated", "makespan"]
+        and model.size_estimate > FLOW_FIRST
+        and estimated_columns(model, by_kind=True) <= INTEGER_COLUMNS
+    )
+
+
+def _sooner(
+    model: EvacuationModel, start: Plan, params: SolveParameters, deadline: float
+) -> tuple[Plan, Plan]:
+    """The deadline search from `start` (see `planner.flow.sooner`), once `start` gets as
+    many people home as can be: (the plan, `start` judged again with the makespan bound the
+    search proved)."""
+    from planner.flow import sooner
+
+    known = model.known_bounds()
+    if start.objective.get("evacuated") != known.get("evacuated"):
+        model._build()
+        return model.solve(params, deadline=deadline, start=start), start
+    step_hours = model.grid.step / 3600.0
+    lowest = math.ceil(known.get("makespan", 0.0) / step_hours - 1e-9)
+    plan, proven = sooner(model, start, lowest, params, deadline)
+    if proven is not None:
+        model.relaxed["makespan"] = max(model.relaxed.get("makespan", 0.0), proven * step_hours)
+    if start.stats.get("method") == FLOW_METHOD:
+        start = _judged(model, start, FLOW_METHOD)
+    if plan is not start and better(model.scenario, plan, start):
+        return _judged(model, plan, WHOLE_METHOD), start
+    return start, start
 
 
 def _judged(model: EvacuationModel, plan: Plan, method: str) -> Plan:

@@ -32,7 +32,9 @@ DATA = Path(__file__).parent / "data" / "shuttle"
 #   the 2 buses goes to B first (back at 2 h) and then to C (arrives at 4 h).
 # - two_points: one bus from the shelter fetches Q's load (2 h away: back at 4 h), then P's
 #   (1 h away, ready at 3 h: back at 6 h).
+# - split_bus: one bus calls at two points 1 h from the shelter and from each other: 3 h.
 HAND_OPTIMA = {
+    "split_bus": (12, 3.0),
     "two_buses": (50, 5.0),
     "full_shelter": (40, 4.0),
     "two_points": (24, 6.0),
