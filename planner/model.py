@@ -72,6 +72,8 @@ WHOLE_METHOD = "whole-number flow + cp-sat"
 """`stats.method` of a plan from the aggregated flow."""
 MIN_BOUND_STEP = 300
 """Finest grid, in seconds, on which bounds are worked out for a scenario off its own grid."""
+RESTARTS = 4
+"""Dispatches with other seeds after the first, time allowing (see `_dispatched`)."""
 LARGE_MODEL = 60_000
 """Variables above which presolve is skipped (see `_solve_once`)."""
 POOL = -2
@@ -1838,8 +1840,8 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         # the dispatcher may refine its plan for at most half of the time, or nearly all of
         # it when nothing after it could use the time
         share = 0.5 if _searchable(model) else 0.9
-        start = dispatch(
-            scenario, seed=params.seed, deadline=time.monotonic() + share * params.time_limit
+        start = _dispatched(
+            scenario, params, time.monotonic() + share * params.time_limit, bounding.hand_over
         )
     bounding.finish(start)
     meets = start is not None and _meets(scenario, start, model.known_bounds())
@@ -2015,6 +2017,32 @@ def _meets(scenario: Scenario, plan: Plan, bounds: dict[str, float]) -> bool:
     )
 
 
+def _dispatched(
+    scenario: Scenario, params: SolveParameters, until: float, first: Callable[[Plan], None]
+) -> Plan:
+    """The dispatcher's plan, and while its share of the time allows, its plans with other
+    seeds (which reshuffle families that tie on priority and readiness): the best in the
+    scenario's objective order. At most RESTARTS more, each begun only when a dispatch as
+    long as the longest so far would end by `until`. The first plan is handed to `first`
+    as soon as it is made."""
+    from planner.greedy import dispatch
+
+    began = time.monotonic()
+    best = dispatch(scenario, seed=params.seed, deadline=until)
+    first(best)
+    longest = time.monotonic() - began
+    for n in range(1, RESTARTS + 1):
+        began = time.monotonic()
+        if began + 1.2 * longest > until:
+            break
+        other = dispatch(scenario, seed=params.seed + n, deadline=until)
+        longest = max(longest, time.monotonic() - began)
+        if better(scenario, other, best):
+            log.info("the dispatcher with seed %d: %s", params.seed + n, other.objective)
+            best = other
+    return best
+
+
 def _searchable(model: EvacuationModel) -> bool:
     """True when CP-SAT or the aggregated flow can look for a better plan than the
     dispatcher's: when the model, or else the aggregated flow, is small enough."""
@@ -2083,15 +2111,19 @@ class _Bounding:
         except Exception:  # a bound is worth less than the plan: go on without it
             log.exception("the flow relaxation failed; only the fastest-route bounds are used")
 
+    def hand_over(self, plan: Plan | None) -> None:
+        """The plan the later stages are conditioned on (see `relaxation_bounds`): the
+        first that keeps every rule will do, since the best is at least as good."""
+        if not self.incumbent.done():
+            self.incumbent.set_result({} if plan is None else dict(plan.objective))
+
     def finish(self, start: Plan | None) -> None:
-        """Hand over the dispatcher's plan, wait for the relaxation until its time is up,
-        and keep its bounds in the model (`EvacuationModel.relaxed`)."""
+        """Hand over the dispatcher's plan (unless one was already), wait for the
+        relaxation until its time is up, and keep its bounds in the model
+        (`EvacuationModel.relaxed`)."""
+        self.hand_over(start)
         if self.thread is None:
             return
-        if start is None:
-            self.incumbent.set_result({})
-        else:
-            self.incumbent.set_result(start.objective)
         self.thread.join(timeout=max(0.0, self.until - time.monotonic()) + 2.0)
         if self.thread.is_alive():
             log.info("the flow relaxation did not finish in time; its bounds are left out")

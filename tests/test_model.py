@@ -197,3 +197,25 @@ def test_progress_reports_only_true_bounds() -> None:
                 assert bound >= final - 1e-6
             else:
                 assert bound <= final + 1e-6
+
+
+def test_the_dispatcher_is_run_again_with_other_seeds() -> None:
+    # with time for every restart, the plan is the best of the dispatcher's plans with the
+    # seeds from the given one on, and the first of them is handed over at once
+    import time
+
+    from planner.greedy import dispatch
+    from planner.model import RESTARTS, _dispatched, better
+
+    scenario = read_scenario(Path(__file__).parent.parent / "scenarios" / "tripoli-2013.yaml")
+    plans = [dispatch(scenario, seed=3 + n) for n in range(RESTARTS + 1)]
+    best = plans[0]
+    for other in plans[1:]:
+        if better(scenario, other, best):
+            best = other
+    handed: list[Plan] = []
+    params = SolveParameters(time_limit=60, seed=3)
+    found = _dispatched(scenario, params, time.monotonic() + 60, handed.append)
+    assert found.objective == best.objective
+    assert (found.groups, found.vehicles) == (best.groups, best.vehicles)
+    assert [p.objective for p in handed] == [plans[0].objective]
