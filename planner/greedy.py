@@ -58,6 +58,7 @@ import heapq
 import itertools
 import logging
 import math
+import operator
 import random
 import time
 from collections.abc import Iterator
@@ -117,6 +118,8 @@ _START, _OFF, _FOOT, _OWN, _SERVICE, _FLEET = range(6)
 
 Hop = tuple[int, str]
 """One step of a group's way: (link index, mode), mode `fleet`, `own`, `foot` or `service`."""
+Spans = dict[int, dict[tuple[int, int], int]]
+"""Per place with a capacity: people added over spans of grid cells `(first, stop)`."""
 
 
 def dispatch(scenario: Scenario, seed: int = 0, deadline: float | None = None) -> Plan:
@@ -291,6 +294,8 @@ class _Index:
         self.scenario = scenario
         # In UTC, so that adding seconds is not wall-clock arithmetic across a DST change.
         self.start = scenario.start.astimezone(UTC)
+        self.instants: dict[int, datetime] = {}
+        """The instant of each second from the start asked for."""
         self.step = grid.step
         self.horizon = grid.horizon
         self.last = grid.last
@@ -320,6 +325,21 @@ class _Index:
         """Flights and sailings that may be taken."""
         self._reach: dict[tuple[int, int], frozenset[int]] = {}
         self._there: dict[tuple[int, int], int | None] = {}
+        self.profiles: dict[tuple[Any, ...], int] = {}
+        """Documents profiles (see `_Dispatcher._profile`), numbered alike in every dispatch."""
+        self.accepted: list[frozenset[int]] = []
+        """Per documents profile: the crossings and services that accept it."""
+        self.clocks: dict[tuple[int, int], str] = {}
+        """A time at a place in words (see `_Dispatcher._clock`)."""
+        self.alike: dict[tuple[int, int], tuple[bool, ...]] = {}
+        """What fits a party of so many people and seats at all (see
+        `_Dispatcher._fits_alike`)."""
+        self.legs: dict[tuple[int, int, int, str], Leg] = {}
+        """The legs of the plans, by link, departure, arrival and carrier."""
+        self.first_ways: dict[tuple[Any, ...], tuple[list[Hop], bool] | None] = {}
+        """Ways found while no crossing hour or service has less room left than the largest
+        group (see `_Dispatcher._route`): what is booked does not change those, so every
+        dispatch shares them."""
         self.earliest = [self._kind_earliest(k) for k in range(len(scenario.fleet))]
         """Per fleet kind and place: the earliest second a vehicle of the kind can be there."""
 
@@ -329,7 +349,10 @@ class _Index:
 
     def instant(self, seconds: int) -> datetime:
         """The instant `seconds` after the start."""
-        return self.start + timedelta(seconds=seconds)
+        when = self.instants.get(seconds)
+        if when is None:
+            when = self.instants[seconds] = self.start + timedelta(seconds=seconds)
+        return when
 
     def up(self, seconds: int) -> int:
         """The first grid point at or after `seconds` (never before the start)."""
@@ -572,13 +595,11 @@ class _Party:
     kinds: tuple[int, ...] = ()
     """While waiting: the fleet kinds that could take its next hop."""
 
-    def key(self) -> tuple[int, int, int]:
-        """Order of service: priority, then readiness, then order."""
-        return (self.rank, self.avail, self.order)
 
-    def when(self) -> tuple[int, int, int]:
-        """Order of readiness."""
-        return (self.avail, self.rank, self.order)
+_service_order = operator.attrgetter("rank", "avail", "order")
+"""Order of service of parties: priority, then readiness, then order."""
+_ready_order = operator.attrgetter("avail", "rank", "order")
+"""Order of readiness of parties."""
 
 
 @dataclass
@@ -664,6 +685,8 @@ class _Bookings:
         self.version = 0
         """Bumped on every booking that may leave some group without room in a crossing
         hour or on a service, and so change its quickest way."""
+        self.changes = 0
+        """Bumped on every booking of a crossing or a stay at a place with capacity."""
 
     # crossings
     def crossing_room(self, link: _Link, depart: int, people: int) -> bool:
@@ -692,6 +715,7 @@ class _Bookings:
     def book_crossing(self, link: _Link, depart: int, people: int) -> None:
         """Count `people` starting to cross at `depart`."""
         if link.throughput is not None and people:
+            self.changes += 1
             key = (link.index, depart // 3600)
             self.crossed[key] = self.crossed.get(key, 0) + people
             if link.throughput - self.crossed[key] < self.largest_group:
@@ -717,31 +741,63 @@ class _Bookings:
             return range(first, self.index.last + 1)
         return range(first, min(-(-leave // step), self.index.last + 1))
 
-    def fits(self, stays: list[tuple[int, int, int | None, int]]) -> bool:
-        """Rule 7: can these stays (place, arrival, departure or None for open, people) be
-        added without more people at a place than its capacity at any moment?"""
-        spans: dict[int, list[tuple[int, int, int]]] = {}
+    def spans(
+        self, stays: list[tuple[int, int, int | None, int]], spans: Spans | None = None
+    ) -> Spans:
+        """Per place with a capacity, the people these stays (place, arrival, departure or
+        None for open, people) add over each span of grid cells, added to `spans` when
+        given; stays over the same cells, such as riders getting off together, share one."""
+        spans = {} if spans is None else spans
+        step, end = self.index.step, self.index.last + 1
         for place, arrive, leave, people in stays:
             if place not in self.occupancy or people == 0:
                 continue
-            cells = self._cells(arrive, leave)
-            if cells:
-                spans.setdefault(place, []).append((cells.start, cells.stop, people))
-        for place, here in spans.items():
-            cap = self.index.capacity[place]
-            assert cap is not None
-            occ = self.occupancy[place]
-            if len(here) == 1:
-                first, stop, people = here[0]
-                if max(occ[first:stop]) + people > cap:
-                    return False
-                continue
-            # several stays at one place: between consecutive ends the extra is constant
-            ends = sorted({c for first, stop, _ in here for c in (first, stop)})
-            for lo, hi in zip(ends, ends[1:], strict=False):
-                people = sum(n for first, stop, n in here if first <= lo and hi <= stop)
-                if people and max(occ[lo:hi]) + people > cap:
-                    return False
+            first = min(arrive // step, end - 1)
+            stop = end if leave is None else min(-(-leave // step), end)
+            if first < stop:
+                here = spans.setdefault(place, {})
+                here[first, stop] = here.get((first, stop), 0) + people
+        return spans
+
+    def fits(
+        self, stays: list[tuple[int, int, int | None, int]], known: Spans | None = None
+    ) -> bool:
+        """Rule 7: can these stays (place, arrival, departure or None for open, people) be
+        added without more people at a place than its capacity at any moment?
+
+        `known` are the spans of stays that fit and are added with these: then only the
+        places these stays touch are checked, each with its known spans as well."""
+        for place, here in self.spans(stays).items():
+            if known is not None and place in known:
+                joint = dict(known[place])
+                for span, people in here.items():
+                    joint[span] = joint.get(span, 0) + people
+                here = joint
+            if not self._room(place, here):
+                return False
+        return True
+
+    def fitting(self, stays: list[tuple[int, int, int | None, int]]) -> Spans | None:
+        """The spans of these stays (see :meth:`spans`) when they fit, else None."""
+        spans = self.spans(stays)
+        if all(self._room(place, here) for place, here in spans.items()):
+            return spans
+        return None
+
+    def _room(self, place: int, here: dict[tuple[int, int], int]) -> bool:
+        """Is there room at `place` for the people added over these spans of cells?"""
+        cap = self.index.capacity[place]
+        assert cap is not None
+        occ = self.occupancy[place]
+        if len(here) == 1:
+            [((first, stop), people)] = here.items()
+            return max(occ[first:stop]) + people <= cap
+        # several spans at one place: between consecutive ends the extra is constant
+        ends = sorted({c for span in here for c in span})
+        for lo, hi in zip(ends, ends[1:], strict=False):
+            people = sum(n for (first, stop), n in here.items() if first <= lo and hi <= stop)
+            if people and max(occ[lo:hi]) + people > cap:
+                return False
         return True
 
     def first_open_cell(self, place: int, people: int) -> int | None:
@@ -752,11 +808,22 @@ class _Bookings:
             return 0
         cap = self.index.capacity[place]
         assert cap is not None
-        if occ[-1] + people > cap:
+        room = cap - people
+        if occ[-1] > room:
             return None
+        if max(occ) <= room:
+            return 0
+        # Back from the end a stretch at a time; the last stretch with a fuller cell is
+        # then walked cell by cell.
         c = len(occ) - 1
-        while c > 0 and occ[c - 1] + people <= cap:
-            c -= 1
+        while c > 0:
+            lo = max(0, c - 32)
+            if max(occ[lo:c]) <= room:
+                c = lo
+                continue
+            while occ[c - 1] <= room:
+                c -= 1
+            break
         return c
 
     def occupy(self, place: int, arrive: int, leave: int | None, people: int) -> None:
@@ -764,18 +831,19 @@ class _Bookings:
         occ = self.occupancy.get(place)
         if occ is None:
             return
-        for c in self._cells(arrive, leave):
-            occ[c] += people
+        self.changes += 1
+        cells = self._cells(arrive, leave)
+        occ[cells.start : cells.stop] = [n + people for n in occ[cells.start : cells.stop]]
 
     def release(self, place: int, arrive: int, leave: int, people: int) -> None:
         """Close an open stay `[arrive, ...)` at `leave`."""
         occ = self.occupancy.get(place)
         if occ is None:
             return
-        kept = self._cells(arrive, leave)
-        for c in self._cells(arrive, None):
-            if c not in kept:
-                occ[c] -= people
+        self.changes += 1
+        # The cells after the kept ones, to the end.
+        first = max(self._cells(arrive, None).start, self._cells(arrive, leave).stop)
+        occ[first:] = [n - people for n in occ[first:]]
 
 
 # --- the dispatcher ---------------------------------------------------------------------
@@ -812,6 +880,9 @@ class _Dispatcher:
         self.route_cache: dict[tuple[Any, ...], tuple[list[Hop], bool] | None] = {}
         self.drive_cache: dict[tuple[int, int, int], tuple[dict[int, int], dict[int, Any]]] = {}
         self.static_reasons: dict[tuple[Any, ...], str | None] = {}
+        self.no_room: set[tuple[Any, ...]] = set()
+        """Trips of a lead party (party, hops, readiness, time, bookings made) found with no
+        room at a place, in this step."""
         self.static_cache: dict[tuple[int, int], tuple[dict[int, int], dict[int, int]]] = {}
         self.ahead: dict[frozenset[int], list[float]] = {}
         """Per set of destinations: least time from each place (see :meth:`_time_to`)."""
@@ -835,8 +906,11 @@ class _Dispatcher:
         """Per place and fleet kind: seats of the waiting parties it could take."""
         self.queue_version = [0] * len(index.place_ids)
         self.summaries: dict[tuple[int, int], tuple[int, list[int], list[_Party]]] = {}
-        self.profiles: dict[tuple[Any, ...], int] = {}
-        self.accepted: list[frozenset[int]] = []
+        self.waiting_at: dict[int, tuple[int, list[_Party]]] = {}
+        """Per place: the parties waiting there in order of service, with the queue version
+        it was made at."""
+        self.profiles = index.profiles
+        self.accepted = index.accepted
         self.parties = self._make_parties(seed)
         self.party_of = {p.group.id: p.index for p in self.parties}
         kind_of = {k: i for i, k in enumerate(index.kind_ids)}
@@ -919,20 +993,24 @@ class _Dispatcher:
             start,
             self.book.version,
         )
-        if key not in self.route_cache:
-            self.route_cache[key] = self._search(party, start)
-        found = self.route_cache[key]
+        cache = self.index.first_ways if self.book.version == 0 else self.route_cache
+        if key not in cache:
+            cache[key] = self._search(party, start)
+        found = cache[key]
         return None if found is None else (list(found[0]), found[1])
 
     def _fits_alike(self, party: _Party) -> tuple[bool, ...]:
         """Which fleet kinds, crossing throughputs and services have room for the party at
         all."""
         index = self.index
-        return (
-            *(seats >= party.seats for seats in index.kind_seats),
-            *(party.people <= throughput for throughput in index.throughputs),
-            *(party.seats <= link.seats for link in index.services),
-        )
+        key = (party.people, party.seats)
+        if key not in index.alike:
+            index.alike[key] = (
+                *(seats >= party.seats for seats in index.kind_seats),
+                *(party.people <= throughput for throughput in index.throughputs),
+                *(party.seats <= link.seats for link in index.services),
+            )
+        return index.alike[key]
 
     def _search(
         self, party: _Party, start: int, booked: bool = True
@@ -1082,7 +1160,7 @@ class _Dispatcher:
     def run(self) -> None:
         """Start every group on its way, then step through the grid until the horizon."""
         index = self.index
-        for party in sorted(self.parties, key=_Party.key):
+        for party in sorted(self.parties, key=_service_order):
             if party.place in party.destinations:
                 party.done = True
                 continue
@@ -1101,6 +1179,7 @@ class _Dispatcher:
                 _, _, i = heapq.heappop(self.events)
                 self._advance(self.parties[i], now)
             self.drive_cache.clear()
+            self.no_room.clear()
             for place in list(self.dirty):
                 self._tidy(place)
             # Vehicles kept back go first: one that is not (any more) joins the others.
@@ -1340,9 +1419,9 @@ class _Dispatcher:
         )
         self._count(party, 1)
         if party.avail <= self.now:
-            bisect.insort(self.ready[place], party, key=_Party.key)
+            bisect.insort(self.ready[place], party, key=_service_order)
         else:
-            bisect.insort(self.later[place], party, key=_Party.when)
+            bisect.insort(self.later[place], party, key=_ready_order)
 
     def _count(self, party: _Party, sign: int) -> None:
         """Keep the seats waiting per place and fleet kind up to date."""
@@ -1405,7 +1484,7 @@ class _Dispatcher:
             if n:
                 for party in later[:n]:
                     if party.waiting and party.place == place:
-                        bisect.insort(self.ready[place], party, key=_Party.key)
+                        bisect.insort(self.ready[place], party, key=_service_order)
                 del later[:n]
 
     def _summary(self, place: int, kind: int) -> tuple[list[int], list[_Party]]:
@@ -1413,14 +1492,15 @@ class _Dispatcher:
         service, with the running sum of their seats."""
         key = (place, kind)
         cached = self.summaries.get(key)
-        if cached is not None and cached[0] == self.queue_version[place]:
+        version = self.queue_version[place]
+        if cached is not None and cached[0] == version:
             return cached[1], cached[2]
-        parties = [
-            p
-            for p in itertools.chain(self._queue(place), self._pending(place))
-            if kind in p.kinds and p.index not in self.kept_for
-        ]
-        parties.sort(key=_Party.key)
+        waiting = self.waiting_at.get(place)
+        if waiting is None or waiting[0] != version:
+            everyone = list(itertools.chain(self._queue(place), self._pending(place)))
+            everyone.sort(key=_service_order)
+            waiting = self.waiting_at[place] = (version, everyone)
+        parties = [p for p in waiting[1] if kind in p.kinds and p.index not in self.kept_for]
         sums = list(itertools.accumulate(p.seats for p in parties))
         self.summaries[key] = (self.queue_version[place], sums, parties)
         return sums, parties
@@ -1528,19 +1608,25 @@ class _Dispatcher:
         if not self._servable(van, lead):
             return None
         hops = self._segment(van, lead.route)
+        end = self.index.links[hops[-1]].dst
+        # The same trip with nothing booked since finds no room again.
+        tried = (lead.index, tuple(hops), lead.avail, now, self.book.changes)
+        if tried in self.no_room:
+            lead.trouble = self._full_words(end, now)
+            return None
         run = _Run(hops, [_Ride(lead, 0, len(hops), len(hops))])
         if not self._time_run(run, now):
             lead.trouble = f"no road open from {self._place(lead.place)} for its vehicle"
             return None
         if not self.book.fits(self._stays(run)):
-            end = self.index.links[hops[-1]].dst
             lead.trouble = self._full_words(end, now)
             if self.book.first_open_cell(end, lead.people) is None:
                 # full for good: another of its destinations (or another way) may have room
-                into = {li for li, link in enumerate(self.index.links) if link.dst == end}
+                into = frozenset(self.index.into[end])
                 if not into <= lead.excluded:
                     lead.excluded = lead.excluded | into
                     return self._lead_run(van, lead, now)
+            self.no_room.add(tried)
             return None
         return run
 
@@ -1554,52 +1640,98 @@ class _Dispatcher:
         if board >= len(run.times):
             return
         leaves = run.times[board][0]
+        model_way = self._way_key(model) if model is not None else None
+        free = van.seats - run.seats()
+        riding = {r.party.index for r in run.rides}
+        # The part of each way the vehicle can drive, and the riders the trip as it stands
+        # could not take, by what decides that: their hops, readiness and people. Both are
+        # forgotten as soon as someone boards.
+        drives: dict[tuple[Hop, ...], tuple[list[int], tuple[int, ...]]] = {}
+        refused: set[tuple[tuple[int, ...], int, int]] = set()
+        known = self.book.fitting(self._stays(run))
         scanned = 0
         for party in self._ready_by(place, leaves):
-            free = van.seats - run.seats()
             if free <= 0 or scanned >= LOOKAHEAD_SCAN:
                 break
             scanned += 1
             if party.seats > free or party.avail > leaves or not self._servable(van, party):
                 continue
-            if any(r.party is party for r in run.rides):
+            if party.index in riding:
                 continue
-            shared = model is not None and self._way_key(party) == self._way_key(model)
-            route = list(model.route) if shared and model is not None else party.route
-            trial = self._with_rider(van, run, party, route, board, now)
+            shared = model is not None and self._way_key(party) == model_way
+            route = model.route if shared and model is not None else party.route
+            way = tuple(route)
+            if way not in drives:
+                hops = self._segment(van, route)
+                drives[way] = (hops, tuple(hops))
+            hops, driven = drives[way]
+            tried = (driven, party.avail, party.people)
+            if tried in refused:
+                continue
+            trial = self._with_rider(van, run, party, hops, board, now, known)
             if trial is None:
+                refused.add(tried)
                 continue
-            if route is not party.route and model is not None:
-                party.route = route
+            if shared and model is not None:
+                party.route = list(model.route)
                 party.heading_to_safety = model.heading_to_safety
                 self._rerouted(party)
+            # Those aboard stay as they were when the trip only gained the party.
+            gained = len(trial.rides) == len(run.rides) + 1 and all(
+                a is b for a, b in zip(run.rides, trial.rides, strict=False)
+            )
             run.hops, run.rides, run.times = trial.hops, trial.rides, trial.times
+            free = van.seats - run.seats()
+            riding.add(party.index)
+            drives.clear()
+            refused.clear()
+            if known is not None and gained:
+                self.book.spans(self._stays(run, run.rides[-1:]), known)
+            else:
+                known = self.book.fitting(self._stays(run))
 
     def _with_rider(
-        self, van: _Van, run: _Run, party: _Party, route: list[Hop], board: int, now: int
+        self,
+        van: _Van,
+        run: _Run,
+        party: _Party,
+        hops: list[int],
+        board: int,
+        now: int,
+        known: Spans | None = None,
     ) -> _Run | None:
-        """The trip with `party` boarding at hop `board` along `route`, if its way there
-        follows the trip's (or goes on from its end), nobody aboard is delayed, and every
-        place keeps its capacity; else None."""
-        hops = self._segment(van, route)
+        """The trip with `party` boarding at hop `board` for `hops` (the part of its way
+        the vehicle can drive), if they follow the trip's (or go on from its end), nobody
+        aboard is delayed, and every place keeps its capacity; else None. Only the party's
+        readiness and people count, not who it is. `known`: the spans of the trip's stays
+        (see :meth:`_Bookings.fitting`), when they fit."""
         ahead = run.hops[board:]
         common = 0
         while common < min(len(hops), len(ahead)) and hops[common] == ahead[common]:
             common += 1
         if common == 0 or common not in (len(hops), len(ahead)):
             return None
-        trial = run.copy()
-        if len(hops) > len(ahead):
-            trial.hops = run.hops[:board] + hops
-        trial.rides.append(_Ride(party, board, board + len(hops), len(hops)))
-        if not self._time_run(trial, now) or any(r.cut for r in trial.rides):
-            return None
+        ride = _Ride(party, board, board + len(hops), len(hops))
+        rides = [*run.rides, ride]
+        trial_hops = list(run.hops) if len(hops) <= len(ahead) else run.hops[:board] + hops
         aboard = max(r.alight for r in run.rides)
+        times = None if any(r.cut for r in run.rides) else self._hop_times(trial_hops, rides, now)
+        if times is not None and len(times) == max(aboard, ride.alight):
+            # Every hop is made: the rides stand as they are, and those aboard keep their
+            # stays, so with them known only the party's are new.
+            trial = _Run(trial_hops, rides, times)
+            settled = known
+        else:
+            trial = run.copy()
+            trial.hops = trial_hops
+            trial.rides.append(ride)
+            if not self._time_run(trial, now) or any(r.cut for r in trial.rides):
+                return None
+            settled = None
         if trial.times[:aboard] != run.times[:aboard]:
             return None
-        if not self.book.fits(self._stays(trial)):
-            return None
-        return trial
+        stays = self._stays(trial) if settled is None else self._stays(trial, [ride])
+        return trial if self.book.fits(stays, settled) else None
 
     def _pick_up_on_the_way(self, van: _Van, run: _Run, now: int) -> None:
         """Fill free seats at the places the trip passes anyway."""
@@ -1667,7 +1799,7 @@ class _Dispatcher:
         if not self._time_run(trial, now) or any(r.cut for r in trial.rides):
             return False
         board = last + len(path)
-        with_party = self._with_rider(van, trial, party, party.route, board, now)
+        with_party = self._with_rider(van, trial, party, hops, board, now)
         if with_party is None:
             return False
         run.hops, run.rides, run.times = with_party.hops, with_party.rides, with_party.times
@@ -1762,43 +1894,65 @@ class _Dispatcher:
         """Times of each hop: roads at their first open grid time, crossings also with room
         for everyone aboard, never before those boarding are ready. A hop that cannot be
         made ends the trip there; False when the lead cannot ride."""
+        lead = run.rides[0]
+        times = self._hop_times(run.hops, run.rides, now)
+        j = len(times)
+        if j < max(r.alight for r in run.rides):
+            # The trip ends at hop j: those aboard get off, those still to board stay.
+            for ride in run.rides:
+                if ride.alight > j:
+                    ride.alight = j
+                    ride.cut = True
+        run.times = times
+        run.rides = [r for r in run.rides if r.alight > r.board]
+        return bool(run.rides) and run.rides[0] is lead
+
+    def _hop_times(self, hops: list[int], rides: list[_Ride], now: int) -> list[tuple[int, int]]:
+        """Departure and arrival of each hop driven (see :meth:`_time_run`), up to the
+        first that cannot be made."""
         index = self.index
         times: list[tuple[int, int]] = []
         t = now
-        lead = run.rides[0]
-        for j in range(max(r.alight for r in run.rides)):
-            link = index.links[run.hops[j]]
-            for ride in run.rides:
-                if ride.board == j:
-                    t = max(t, ride.party.avail)
-            aboard = sum(r.party.people for r in run.rides if r.board <= j < r.alight)
+        driven = max(r.alight for r in rides)
+        # Per hop: when the last of those boarding before it is ready, and the change in
+        # people aboard.
+        ready = [now] * driven
+        change = [0] * (driven + 1)
+        for ride in rides:
+            board, party = ride.board, ride.party
+            if board < driven and party.avail > ready[board]:
+                ready[board] = party.avail
+            if board < ride.alight:
+                change[board] += party.people
+                change[ride.alight] -= party.people
+        aboard = 0
+        for j in range(driven):
+            link = index.links[hops[j]]
+            if ready[j] > t:
+                t = ready[j]
+            aboard += change[j]
             if link.kind == "crossing":
                 depart = self.book.crossing_depart(link, t, aboard)
             else:
                 depart = index.road_depart(link, t)
             if depart is None:
-                # The trip ends here: those aboard get off, those still to board stay.
-                for ride in run.rides:
-                    if ride.alight > j:
-                        ride.alight = j
-                        ride.cut = True
                 break
             times.append((depart, depart + link.duration))
             t = depart + link.duration
-        run.times = times
-        run.rides = [r for r in run.rides if r.alight > r.board]
-        return bool(run.rides) and run.rides[0] is lead
+        return times
 
-    def _stays(self, run: _Run) -> list[tuple[int, int, int | None, int]]:
-        """Rule 7's stays the trip makes: aboard at each stop until the vehicle leaves
-        again, and for good where a party gets off."""
-        stays = []
-        for ride in run.rides:
+    def _stays(
+        self, run: _Run, rides: list[_Ride] | None = None
+    ) -> list[tuple[int, int, int | None, int]]:
+        """Rule 7's stays the trip makes (of `rides` only, when given): aboard at each stop
+        until the vehicle leaves again, and for good where a party gets off."""
+        links, hops, times = self.index.links, run.hops, run.times
+        stays: list[tuple[int, int, int | None, int]] = []
+        for ride in run.rides if rides is None else rides:
+            people, last = ride.party.people, ride.alight - 1
             for j in range(ride.board, ride.alight):
-                place = self.index.links[run.hops[j]].dst
-                arrive = run.times[j][1]
-                leave = run.times[j + 1][0] if j + 1 < ride.alight else None
-                stays.append((place, arrive, leave, ride.party.people))
+                leave = times[j + 1][0] if j < last else None
+                stays.append((links[hops[j]].dst, times[j][1], leave, people))
         return stays
 
     def _commit(self, van: _Van, run: _Run) -> None:
@@ -1912,51 +2066,67 @@ class _Dispatcher:
         for van in self.vans:
             if van.index not in self.reserve:
                 supply[van.place] += van.seats
-        searches = {van.index: self._drive_search(van, now) for van in vans}
-        free = {van.index: van for van in vans}
+        # Free vehicles of a kind at one place with as many seats have the same options:
+        # they are weighed together, and the first of them in the fleet goes first.
+        Alike = tuple[int, int, int]
+        alike: dict[Alike, list[_Van]] = {}
+        for van in sorted(vans, key=lambda v: v.index):
+            alike.setdefault((van.kind, van.place, van.seats), []).append(van)
+        searches = {key: self._drive_search(group[0], now) for key, group in alike.items()}
+        # Vehicles of a kind arriving alike where alike many seats are coming get alike
+        # options: each is worked out once.
+        known: dict[tuple[int, int, int, int], tuple[int, int, int, int] | None] = {}
 
-        def option(van: _Van, q: int, eta: int) -> tuple[int, int, int, int, int] | None:
-            if not self.demand[q][van.kind]:
+        def option(key: Alike, q: int, eta: int) -> tuple[int, int, int, int] | None:
+            kind, place, seats = key
+            if not self.demand[q][kind]:
                 return None
-            covered = supply[q] - (van.seats if q == van.place else 0)
-            found = self._uncovered(van, q, covered)
-            if found is None:
-                return None
-            party, _ = found
-            urgency = party.rank if party.avail <= eta else party.rank + 3
-            when = max(party.avail, eta)
-            return (urgency, when, q, self._seats_by(van, q, covered, when), van.index)
+            covered = supply[q] - (seats if q == place else 0)
+            if (kind, q, eta, covered) not in known:
+                van = alike[key][0]
+                found = self._uncovered(van, q, covered)
+                if found is None:
+                    known[kind, q, eta, covered] = None
+                else:
+                    party, _ = found
+                    urgency = party.rank if party.avail <= eta else party.rank + 3
+                    when = max(party.avail, eta)
+                    seats_by = self._seats_by(van, q, covered, when)
+                    known[kind, q, eta, covered] = (urgency, when, q, seats_by)
+            return known[kind, q, eta, covered]
 
-        options = {}
-        for van in vans:
-            for q, eta in searches[van.index][0].items():
-                found = option(van, q, eta)
+        options: dict[tuple[Alike, int], tuple[int, int, int, int]] = {}
+        for key in alike:
+            for q, eta in searches[key][0].items():
+                found = option(key, q, eta)
                 if found is not None:
-                    options[van.index, q] = found
+                    options[key, q] = found
         while options:
             urgency, soonest, target = min(options.values())[:3]
             near = [
-                o
-                for o in options.values()
-                if o[2] == target and o[0] == urgency and o[1] <= soonest + REPOSITION_SLACK
+                (key, o)
+                for (key, q), o in options.items()
+                if q == target and o[0] == urgency and o[1] <= soonest + REPOSITION_SLACK
             ]
-            fits = [o for o in near if self.vans[o[4]].seats >= o[3]]
+            fits = [(key, o) for key, o in near if key[2] >= o[3]]
             if fits:
-                chosen = min(fits, key=lambda o: (self.vans[o[4]].seats, o[1], o[4]))
+                key = min(fits, key=lambda ko: (ko[0][2], ko[1][1], alike[ko[0]][0].index))[0]
             else:
-                chosen = min(near, key=lambda o: (-self.vans[o[4]].seats, o[1], o[4]))
-            van = free.pop(chosen[4])
-            options = {k: o for k, o in options.items() if k[0] != van.index}
+                key = min(near, key=lambda ko: (-ko[0][2], ko[1][1], alike[ko[0]][0].index))[0]
+            van = alike[key].pop(0)
+            if not alike[key]:
+                del alike[key]
+                options = {k: o for k, o in options.items() if k[0] != key}
             if target != van.place:
-                self._drive_empty(van, target, searches[van.index][1])
+                self._drive_empty(van, target, searches[key][1])
                 supply[target] += van.seats
-            for other in free.values():
-                there = searches[other.index][0].get(target)
-                options.pop((other.index, target), None)
+            for other in alike:
+                there = searches[other][0].get(target)
+                options.pop((other, target), None)
                 if there is not None:
                     found = option(other, target, there)
                     if found is not None:
-                        options[other.index, target] = found
+                        options[other, target] = found
 
     def _seats_by(self, van: _Van, place: int, covered: int, when: int) -> int:
         """Seats of the parties at `place` this vehicle could take beyond the seats already
@@ -2007,7 +2177,10 @@ class _Dispatcher:
 
     def _clock(self, seconds: int, place: int) -> str:
         """`19:30 +02:00 on 2013-10-03`: a time in the local time of a place."""
-        return _local(self.index.instant(seconds), self.index.tz[place])
+        clocks = self.index.clocks
+        if (seconds, place) not in clocks:
+            clocks[seconds, place] = _local(self.index.instant(seconds), self.index.tz[place])
+        return clocks[seconds, place]
 
     def _full_words(self, place: int, now: int) -> str:
         """Reason: a place with a capacity had no room."""
@@ -2107,7 +2280,16 @@ class _Dispatcher:
         )
 
     def _leg(self, move: _Move) -> Leg:
-        """A leg of a group, with names and times, for the plan."""
+        """A leg of a group, with names and times, for the plan (made once for all
+        dispatches: every plan tried is scored)."""
+        key = (move.link, move.depart, move.arrive, move.carrier)
+        leg = self.index.legs.get(key)
+        if leg is None:
+            leg = self.index.legs[key] = self._new_leg(move)
+        return leg
+
+    def _new_leg(self, move: _Move) -> Leg:
+        """A leg of a group, made from the move."""
         index = self.index
         link = index.links[move.link]
         frm, to = index.place_ids[link.src], index.place_ids[link.dst]
