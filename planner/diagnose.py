@@ -46,6 +46,7 @@ it needs 5 seats together, more than any vehicle or service that could carry it 
 from __future__ import annotations
 
 import heapq
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -90,13 +91,16 @@ class Reason:
 # The public calls
 
 
-def reasons(scenario: Scenario, plan: Plan) -> dict[str, Reason]:
-    """A :class:`Reason` for every group of `plan` that is not evacuated, by group id."""
+def reasons(scenario: Scenario, plan: Plan, deadline: float | None = None) -> dict[str, Reason]:
+    """A :class:`Reason` for every group of `plan` that is not evacuated, by group id; with
+    a `deadline` (a `time.monotonic()` value), only for those reached by then."""
     explainer = _Explainer(scenario, plan)
     out: dict[str, Reason] = {}
     for gp in plan.groups:
         if gp.status == "evacuated":
             continue
+        if deadline is not None and time.monotonic() > deadline:
+            break
         group = scenario.group_by_id.get(gp.id)
         if group is None:
             continue
@@ -104,7 +108,7 @@ def reasons(scenario: Scenario, plan: Plan) -> dict[str, Reason]:
     return out
 
 
-def explain(scenario: Scenario, plan: Plan) -> dict[str, str]:
+def explain(scenario: Scenario, plan: Plan, deadline: float | None = None) -> dict[str, str]:
     """Why each group of `plan` that is not evacuated could not go, by group id.
 
     The reasons are derived from the scenario and the plan alone: the network first
@@ -112,13 +116,14 @@ def explain(scenario: Scenario, plan: Plan) -> dict[str, str]:
     plan used up, naming the flight, crossing, place or vehicles and the time by which the
     group would have needed it.
     """
-    return {gid: r.text for gid, r in reasons(scenario, plan).items()}
+    return {gid: r.text for gid, r in reasons(scenario, plan, deadline).items()}
 
 
-def with_reasons(scenario: Scenario, plan: Plan) -> Plan:
+def with_reasons(scenario: Scenario, plan: Plan, deadline: float | None = None) -> Plan:
     """A copy of `plan` whose groups that are not evacuated carry the reasons of
-    :func:`explain`; evacuated groups keep no reason."""
-    found = explain(scenario, plan)
+    :func:`explain`; evacuated groups keep no reason. Groups not reached by `deadline`
+    keep the reason they have."""
+    found = explain(scenario, plan, deadline)
     groups = tuple(
         replace(g, reason=found.get(g.id, g.reason)) if g.status != "evacuated" else g
         for g in plan.groups
@@ -659,8 +664,21 @@ class _Explainer:
         for m in minus:
             if m in stays:
                 stays.remove(m)
-        points = {lo} | {t for a, b, _ in stays for t in (a, b) if lo < t < hi}
-        return min(sum(n for a, b, n in stays if a <= t < b) for t in points)
+        # a sweep over the moments a stay begins or ends: the count changes only there
+        level = 0
+        change: dict[int, int] = defaultdict(int)
+        for a, b, n in stays:
+            if a <= lo < b:
+                level += n
+            if lo < a < hi:
+                change[a] += n
+            if lo < b < hi:
+                change[b] -= n
+        least = level
+        for t in sorted(change):
+            level += change[t]
+            least = min(least, level)
+        return least
 
     # ---- words
 

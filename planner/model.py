@@ -1828,7 +1828,9 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     ('optimal', 12)
     """
     params = params or SolveParameters()
-    deadline = time.monotonic() + params.time_limit
+    finish = time.monotonic() + params.time_limit
+    # the reasons of those not evacuated are worked out in the time kept back at the end
+    deadline = finish - min(0.05 * params.time_limit, 10.0)
     start: Plan | None = None
     try:
         from planner.greedy import dispatch
@@ -1887,7 +1889,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         else:
             how = "not improved by cp-sat"
         plan = replace(judged, stats=dict(judged.stats, method=f"greedy, {how}"))
-    return _with_reasons(scenario, plan)
+    return _with_reasons(scenario, plan, finish)
 
 
 def solve_direct(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
@@ -2132,14 +2134,15 @@ class _Bounding:
         log.info("flow relaxation bounds: %s", self.bounds)
 
 
-def _with_reasons(scenario: Scenario, plan: Plan) -> Plan:
-    """The plan with the specific reason of every group not evacuated (planner.diagnose)."""
+def _with_reasons(scenario: Scenario, plan: Plan, deadline: float | None = None) -> Plan:
+    """The plan with the specific reason of every group not evacuated (planner.diagnose);
+    those not reached by `deadline` keep the reason the dispatcher or solver gave."""
     if all(g.status == "evacuated" for g in plan.groups):
         return plan
     from planner.diagnose import with_reasons
 
     try:
-        return with_reasons(scenario, plan)
+        return with_reasons(scenario, plan, deadline)
     except Exception:  # a reason is worth less than the plan: keep the solver's own
         log.exception("could not work out the reasons; the solver's reasons are kept")
         return plan

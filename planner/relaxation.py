@@ -114,11 +114,29 @@ def estimated_columns(model: EvacuationModel, by_kind: bool = False, bucket: int
     building it: each commodity and pool may wait at each place in each bucket and take each
     departure (one per link and bucket). Pruning leaves fewer; the estimate is there to skip
     what could not be solved in time."""
+    flows, departs = _estimate_parts(model, by_kind)
+    return _estimate(model, flows, departs, bucket)
+
+
+def _estimate_parts(model: EvacuationModel, by_kind: bool) -> tuple[int, list[list[int]]]:
+    """The number of commodities and pools, and each link's departures in order."""
     commodities = {commodity_key(k) for k in model.classes if k.origin not in k.dests}
     pools = {v.fleet if by_kind else v.countries for v in model.vehicles}
-    departures = sum(len({t // bucket for t in lk.departs}) or 1 for lk in model.links)
+    return len(commodities) + len(pools), [sorted(lk.departs) for lk in model.links]
+
+
+def _estimate(model: EvacuationModel, flows: int, departs: list[list[int]], bucket: int) -> int:
+    departures = 0
+    for times in departs:
+        buckets = 0
+        last = -1
+        for t in times:  # in order: a new bucket whenever the bucket changes
+            if t // bucket != last:
+                last = t // bucket
+                buckets += 1
+        departures += buckets or 1
     waits = len(model.places) * (model.grid.last // bucket)
-    return (len(commodities) + len(pools)) * (waits + departures)
+    return flows * (waits + departures)
 
 
 def coarse_bucket(model: EvacuationModel, columns: int) -> int | None:
@@ -127,11 +145,12 @@ def coarse_bucket(model: EvacuationModel, columns: int) -> int | None:
     lies within an hour or is made of whole hours, so that each crossing's hourly throughput
     adds up over it."""
     step = model.grid.step
+    flows, departs = _estimate_parts(model, by_kind=False)
     for bucket in range(1, max(1, 86400 // step) + 1):
         seconds = bucket * step
         if bucket > 1 and 3600 % seconds and seconds % 3600:
             continue
-        if estimated_columns(model, bucket=bucket) <= columns:
+        if _estimate(model, flows, departs, bucket) <= columns:
             return bucket
     return None
 
