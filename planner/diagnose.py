@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
@@ -239,6 +239,7 @@ class _Explainer:
         self._drives: dict[str, dict[tuple[str, str], int]] = {}
         self._hint: str | None = None
         self._plan_groups = {g.id: g for g in plan.groups} if plan is not None else {}
+        self._group_seats = {g.id: g.seats for g in scenario.groups}
         self._read_plan()
 
     # ---- the network in seconds
@@ -660,14 +661,15 @@ class _Explainer:
 
     def _occupied(self, place: str, lo: int, hi: int, minus: list[tuple[int, int, int]]) -> int:
         """The least number of people at a place at any moment of [lo, hi)."""
-        stays = list(self.stays.get(place, []))
-        for m in minus:
-            if m in stays:
-                stays.remove(m)
+        skip = Counter(minus)
         # a sweep over the moments a stay begins or ends: the count changes only there
         level = 0
         change: dict[int, int] = defaultdict(int)
-        for a, b, n in stays:
+        for stay in self.stays.get(place, ()):
+            if skip[stay]:
+                skip[stay] -= 1  # the group's own stays do not count
+                continue
+            a, b, n = stay
             if a <= lo < b:
                 level += n
             if lo < a < hi:
@@ -1068,15 +1070,11 @@ class _Explainer:
         place, since = here.at, max(0, _seconds(self.s.start, here.ready))
         until = latest.get(place, -INF)
         roads = [w for w in self.out[place] if w.kind == "road" and w.dst in latest]
-        able: dict[str, list[_Way]] = {}
-        for v in self.s.vehicles:
-            kind = next(k for k in self.s.fleet if k.id == v.fleet)
-            ways = [w for w in roads if kind in self._kinds(group, w)]
-            if ways:
-                able[v.id] = ways
+        by_kind = {k.id: [w for w in roads if k in self._kinds(group, w)] for k in self.s.fleet}
+        able = {v.id: by_kind[v.fleet] for v in self.s.vehicles if by_kind[v.fleet]}
         if not able:
             return None
-        seats = {g.id: g.seats for g in self.s.groups}
+        seats = self._group_seats
         assert self.plan is not None
         plans = {vp.id: vp for vp in self.plan.vehicles}
         free_one: str | None = None

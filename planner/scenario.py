@@ -179,7 +179,7 @@ class Group:
         """Number of members."""
         return len(self.members)
 
-    @property
+    @cached_property
     def seats(self) -> int:
         """Seats the whole group needs on a vehicle or service."""
         return sum(m.seats for m in self.members)
