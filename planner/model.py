@@ -1843,7 +1843,11 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         # it when nothing after it could use the time
         share = 0.5 if _searchable(model) else 0.9
         start = _dispatched(
-            scenario, params, time.monotonic() + share * params.time_limit, bounding.hand_over
+            scenario,
+            params,
+            time.monotonic() + share * params.time_limit,
+            bounding.hand_over,
+            lambda plan: _meets(scenario, plan, model.static_bounds()),
         )
     bounding.finish(start)
     meets = start is not None and _meets(scenario, start, model.known_bounds())
@@ -2020,13 +2024,17 @@ def _meets(scenario: Scenario, plan: Plan, bounds: dict[str, float]) -> bool:
 
 
 def _dispatched(
-    scenario: Scenario, params: SolveParameters, until: float, first: Callable[[Plan], None]
+    scenario: Scenario,
+    params: SolveParameters,
+    until: float,
+    first: Callable[[Plan], None],
+    proven: Callable[[Plan], bool] = lambda plan: False,
 ) -> Plan:
     """The dispatcher's plan, and while its share of the time allows, its plans with other
     seeds (which reshuffle families that tie on priority and readiness): the best in the
     scenario's objective order. At most RESTARTS more, each begun only when a dispatch as
     long as the longest so far would end by `until`. The first plan is handed to `first`
-    as soon as it is made."""
+    as soon as it is made. No more once a plan is `proven` optimal."""
     from planner.greedy import dispatch
 
     began = time.monotonic()
@@ -2035,7 +2043,7 @@ def _dispatched(
     longest = time.monotonic() - began
     for n in range(1, RESTARTS + 1):
         began = time.monotonic()
-        if began + 1.2 * longest > until:
+        if began + 1.2 * longest > until or proven(best):
             break
         other = dispatch(scenario, seed=params.seed + n, deadline=until)
         longest = max(longest, time.monotonic() - began)
