@@ -1847,7 +1847,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             params,
             time.monotonic() + share * params.time_limit,
             bounding.hand_over,
-            lambda plan: _meets(scenario, plan, model.static_bounds()),
+            lambda plan: _worth_restarting(model, plan),
         )
     bounding.finish(start)
     meets = start is not None and _meets(scenario, start, model.known_bounds())
@@ -2028,13 +2028,13 @@ def _dispatched(
     params: SolveParameters,
     until: float,
     first: Callable[[Plan], None],
-    proven: Callable[[Plan], bool] = lambda plan: False,
+    worth: Callable[[Plan], bool] = lambda plan: True,
 ) -> Plan:
     """The dispatcher's plan, and while its share of the time allows, its plans with other
     seeds (which reshuffle families that tie on priority and readiness): the best in the
     scenario's objective order. At most RESTARTS more, each begun only when a dispatch as
     long as the longest so far would end by `until`. The first plan is handed to `first`
-    as soon as it is made. No more once a plan is `proven` optimal."""
+    as soon as it is made. None unless the plan in hand is `worth` it."""
     from planner.greedy import dispatch
 
     began = time.monotonic()
@@ -2043,7 +2043,7 @@ def _dispatched(
     longest = time.monotonic() - began
     for n in range(1, RESTARTS + 1):
         began = time.monotonic()
-        if began + 1.2 * longest > until or proven(best):
+        if began + 1.2 * longest > until or not worth(best):
             break
         other = dispatch(scenario, seed=params.seed + n, deadline=until)
         longest = max(longest, time.monotonic() - began)
@@ -2051,6 +2051,22 @@ def _dispatched(
             log.info("the dispatcher with seed %d: %s", params.seed + n, other.objective)
             best = other
     return best
+
+
+def _worth_restarting(model: EvacuationModel, plan: Plan) -> bool:
+    """True when other seeds may well give a better plan than `plan`: it meets the
+    fastest-route bound on the first objective already (reshuffled ties then change the
+    later ones), but not on all. Short of the first, the search that follows is the better
+    use of the time (the aggregated flow gets everyone out where the dispatcher does not)."""
+    static = model.static_bounds()
+    first = model.scenario.objective[0]
+    value = plan.objective.get(first)
+    return (
+        first in static
+        and value is not None
+        and abs(float(value) - static[first]) < 1e-6
+        and not _meets(model.scenario, plan, static)
+    )
 
 
 def _searchable(model: EvacuationModel) -> bool:
