@@ -68,8 +68,9 @@ MAX_MODEL = 300_000
 FLOW_FIRST = 20_000
 """Estimated arcs above which the aggregated flow makes the start of the CP-SAT search."""
 FLOW_METHOD = "aggregated flow + cp-sat"
-WHOLE_METHOD = "whole-number flow + cp-sat"
 """`stats.method` of a plan from the aggregated flow."""
+WHOLE_METHOD = "whole-number flow + cp-sat"
+"""`stats.method` of a plan from the deadline search on the whole-number flow."""
 MIN_BOUND_STEP = 300
 """Finest grid, in seconds, on which bounds are worked out for a scenario off its own grid."""
 RESTARTS = 4
