@@ -43,7 +43,9 @@ def _hours(value: float | None) -> str:
     return f"{value:,.1f} h"
 
 
-def print_summary(plan: object, scenario: object, seconds: float, path: Path) -> None:
+def print_summary(
+    plan: object, scenario: object, seconds: float, path: Path, until: float | None = None
+) -> None:
     """The short summary `planner plan` prints."""
     from planner.plan import Plan
     from planner.scenario import Scenario
@@ -90,7 +92,7 @@ def print_summary(plan: object, scenario: object, seconds: float, path: Path) ->
     if counts["left_behind"] or counts["safe"]:
         from planner.diagnose import main_bottleneck
 
-        neck = main_bottleneck(scenario, plan)
+        neck = main_bottleneck(scenario, plan, until)  # none when not worked out by `until`
         if neck:
             out.print(f"Main bottleneck: {neck}", markup=False)
         out.print("Not evacuated:")
@@ -208,7 +210,7 @@ def plan(
             redact=redact,
             printable=left > 5.0,
         )
-    print_summary(result, scenario, time.monotonic() - started, path)
+    print_summary(result, scenario, time.monotonic() - started, path, started + time_limit)
 
 
 @app.command()

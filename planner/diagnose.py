@@ -131,15 +131,17 @@ def with_reasons(scenario: Scenario, plan: Plan, deadline: float | None = None) 
     return replace(plan, groups=groups)
 
 
-def main_bottleneck(scenario: Scenario, plan: Plan) -> str | None:
+def main_bottleneck(scenario: Scenario, plan: Plan, deadline: float | None = None) -> str | None:
     """The resource that left the most people not evacuated, in a line for the summary,
-    or None when everybody is evacuated.
+    or None when everybody is evacuated, or when not every reason is worked out by
+    `deadline` (a `time.monotonic()` value): a line from some of them could mislead.
 
     Each group counts for every resource its reason names (a family that found two flights
     full counts for both); ties go to the resource named first in the plan's group order.
     """
-    found = reasons(scenario, plan)
-    if not found:
+    found = reasons(scenario, plan, deadline)
+    missed = sum(1 for gp in plan.groups if gp.status != "evacuated")
+    if not found or len(found) < missed:
         return None
     people: dict[str, int] = defaultdict(int)
     groups: dict[str, int] = defaultdict(int)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -402,6 +403,16 @@ def test_main_bottleneck(name: str, bottleneck: str) -> None:
     scenario = scenario_of(name)
     found = main_bottleneck(scenario, dispatch(scenario, seed=0))
     assert found is not None and found.startswith(bottleneck), found
+
+
+def test_no_bottleneck_from_reasons_not_worked_out_in_time() -> None:
+    # with the time up before the first reason, no line from some of them: none at all; the
+    # plan's groups keep the reasons they have
+    scenario = scenario_of("late")
+    plan = dispatch(scenario, seed=0)
+    assert main_bottleneck(scenario, plan, time.monotonic() - 1) is None
+    assert with_reasons(scenario, plan, time.monotonic() - 1) == plan
+    assert main_bottleneck(scenario, plan, time.monotonic() + 60) is not None
 
 
 def test_no_bottleneck_when_everybody_is_evacuated() -> None:
