@@ -169,9 +169,7 @@ def plan(
         scenario = read_scenario(scenario_path)
     except InputError as e:
         raise _fail_input(e) from None
-    if time_limit <= 0:
-        err.print("--time-limit must be more than 0 seconds.")
-        raise typer.Exit(2)
+    _check_options(time_limit)
     if method not in ("cp-sat", "greedy"):
         err.print(f"--method must be cp-sat or greedy, not {method!r}.", markup=False)
         raise typer.Exit(2)
@@ -373,12 +371,7 @@ def compare(
     from planner.errors import ScenarioError
     from planner.read import read_scenario
 
-    if time_limit <= 0:
-        err.print("--time-limit must be more than 0 seconds.")
-        raise typer.Exit(2)
-    if processes is not None and processes < 1:
-        err.print("--processes must be at least 1.")
-        raise typer.Exit(2)
+    _check_options(time_limit, processes)
     scenarios, problems = [], []
     for path in scenario_paths:
         try:
@@ -505,6 +498,16 @@ _SCHEDULER_HELP = (
 )
 
 
+def _check_options(time_limit: float, processes: int | None = None) -> None:
+    """Exit 2 with a message when `--time-limit` or `--processes` cannot be used."""
+    if time_limit <= 0:
+        err.print("--time-limit must be more than 0 seconds.")
+        raise typer.Exit(2)
+    if processes is not None and processes < 1:
+        err.print("--processes must be at least 1.")
+        raise typer.Exit(2)
+
+
 def _read_for_what_if(scenario_path: str, time_limit: float, processes: int | None) -> object:
     """Read the scenario and check the options `sweep` and `improve` share (exit 2)."""
     from planner.read import read_scenario
@@ -513,12 +516,7 @@ def _read_for_what_if(scenario_path: str, time_limit: float, processes: int | No
         scenario = read_scenario(scenario_path)
     except InputError as e:
         raise _fail_input(e) from None
-    if time_limit <= 0:
-        err.print("--time-limit must be more than 0 seconds.")
-        raise typer.Exit(2)
-    if processes is not None and processes < 1:
-        err.print("--processes must be at least 1.")
-        raise typer.Exit(2)
+    _check_options(time_limit, processes)
     return scenario
 
 

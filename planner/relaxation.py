@@ -472,12 +472,14 @@ class FlowRelaxation:
         if seconds <= 3600:
             key = (lk.crossing, t * self.step // 3600)
             return self._keyed_row(self._throughput, key, lk.throughput)
-        b = self._b(t)
-        first = b * seconds // 3600
-        hours = sum(
-            1 for h in range(first, first + seconds // 3600) if h in self._open_hours[lk.crossing]
-        )
-        return self._keyed_row(self._throughput, (lk.crossing, b), lk.throughput * hours)
+        key = (lk.crossing, self._b(t))
+        row = self._throughput.get(key)
+        if row is None:  # the open hours are counted once per crossing and bucket
+            first = key[1] * seconds // 3600
+            open_hours = self._open_hours[lk.crossing]
+            hours = sum(1 for h in range(first, first + seconds // 3600) if h in open_hours)
+            row = self._keyed_row(self._throughput, key, lk.throughput * hours)
+        return row
 
     def _build_pool(self, number: int, pool: _Pool, reach: dict[int, int]) -> None:
         """Seats of vehicles: out - in <= supply at every (place, bucket)."""
@@ -778,7 +780,7 @@ def relaxation_bounds(
         ready = not isinstance(incumbent, Future) or incumbent.done()
         value = _objective_of(incumbent, name, deadline) if ready else None
         proven = (known or {}).get(name)
-        if value is not None and proven is not None and abs(float(value) - proven) <= 1e-6:
+        if proven is not None and _equal(value, proven):
             bounds[name] = proven
         elif name == "makespan":
             if "evacuated" not in at_least:
@@ -796,7 +798,7 @@ def relaxation_bounds(
             bounds[name] = _round_bound(model, name, lp)
         if not ready:
             value = _objective_of(incumbent, name, deadline)
-            if value is not None and proven is not None and abs(float(value) - proven) <= 1e-6:
+            if proven is not None and _equal(value, proven):
                 bounds[name] = proven
         if value is None:
             break
@@ -814,6 +816,11 @@ def relaxation_bounds(
                 at_most[name] = float(value)
         proven_so_far = met
     return bounds
+
+
+def _equal(value: float | int | None, bound: float) -> bool:
+    """True when an objective's value meets `bound` (to rounding)."""
+    return value is not None and abs(float(value) - bound) <= 1e-6
 
 
 def _objective_of(
