@@ -26,6 +26,10 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True)
 SHOWN = 20
 """Groups not evacuated listed in the summary; the rest are in plan.json and the report."""
+SUMMARY_SECONDS = 1.0
+"""Seconds of `planner plan`'s time limit kept for the summary, after the outputs."""
+EXIT_SECONDS = 0.5
+"""Seconds of the time limit kept for the program to end, after the summary."""
 err = Console(stderr=True, highlight=False)
 
 
@@ -196,19 +200,27 @@ def plan(
         if live is not None:
             live.stop()
     path = write_plan(result, scenario, Path(output) / "plan.json")
+    skipped: list[str] = []
     if outputs:
-        from planner.outputs import write_outputs
+        from planner.outputs import write_outputs_until
         from planner.plan import plan_to_dict
 
-        left = time_limit - (time.monotonic() - started)
-        write_outputs(
+        # what cannot be written in the time limit is left for `planner report`
+        skipped = write_outputs_until(
             scenario,
             plan_to_dict(result, scenario),
             Path(output),
+            started + time_limit - SUMMARY_SECONDS,
             redact=redact,
-            printable=left > 5.0,
+        ).skipped
+    until = started + time_limit - EXIT_SECONDS
+    print_summary(result, scenario, time.monotonic() - started, path, until)
+    if skipped:
+        out.print(
+            f"Not written in the time limit: {', '.join(skipped)}. To write every output: "
+            f"planner report {scenario_path} {path} -o {output}",
+            markup=False,
         )
-    print_summary(result, scenario, time.monotonic() - started, path, started + time_limit)
 
 
 @app.command()

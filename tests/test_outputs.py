@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from planner.outputs import write_outputs
+from planner.outputs import write_outputs, write_outputs_until
 from planner.outputs.clock import day_clock, zone_abbreviation
 from planner.outputs.printable import HEADLESS_FLAGS, draw_with_matplotlib, find_chromium
 from planner.outputs.view import PlanView
@@ -734,3 +734,76 @@ def test_files_of_an_earlier_plan_are_removed(scenario, plan, tmp_path):
     assert not (tmp_path / "calendars" / "vehicles" / "coach-1.ics").exists()
     assert (tmp_path / "run-sheets" / "van-1.md").exists()
     assert (tmp_path / "notes.md").exists() and (tmp_path / "csv" / "mine.txt").exists()
+
+
+# --- within a time limit ----------------------------------------------------------------
+
+ORDER = [
+    "itineraries/",
+    "run-sheets/",
+    "manifests/",
+    "csv/",
+    "report.html",
+    "calendars/vehicles/",
+    "calendars/groups/",
+    "plan.xlsx",
+    "report.pdf",
+]
+
+
+def test_without_a_deadline_nothing_is_left_out(scenario, plan, tmp_path):
+    written = write_outputs_until(scenario, plan, tmp_path / "until", None, printable=False)
+    assert written.skipped == []
+    every = write_outputs(scenario, plan, tmp_path / "all", printable=False)
+    assert [p.relative_to(tmp_path / "until") for p in written.paths] == [
+        p.relative_to(tmp_path / "all") for p in every
+    ]
+
+
+def test_past_the_deadline_nothing_is_written_and_nothing_stale_stays(scenario, plan, tmp_path):
+    write_outputs(scenario, plan, tmp_path, printable=False)
+    (tmp_path / "report.pdf").write_bytes(b"%PDF- of an earlier plan")
+    written = write_outputs_until(scenario, plan, tmp_path, time.monotonic() - 1.0)
+    assert written.paths == []
+    assert written.skipped == ORDER
+    for name in ("itineraries.md", "plan.xlsx", "report.html", "report.pdf"):
+        assert not (tmp_path / name).exists(), name
+    for folder in ("itineraries", "run-sheets", "manifests", "csv", "calendars/groups"):
+        assert list((tmp_path / folder).glob("*.*")) == [], folder
+
+
+def test_an_output_that_would_not_finish_in_time_is_left_out(scenario, plan, tmp_path, monkeypatch):
+    """The group calendars at an hour each would overrun the ten minutes given: they are
+    left out, and the outputs after them, which fit, are written."""
+    import planner.outputs as outputs
+
+    monkeypatch.setitem(outputs.SECONDS_PER, "group calendar", 3600.0)
+    written = write_outputs_until(
+        scenario, plan, tmp_path, time.monotonic() + 600.0, printable=False
+    )
+    assert written.skipped == ["calendars/groups/"]
+    names = {p.relative_to(tmp_path).as_posix() for p in written.paths}
+    assert "plan.xlsx" in names and "calendars/vehicles/van-1.ics" in names
+    assert not any(n.startswith("calendars/groups/") for n in names)
+    assert not (tmp_path / "calendars" / "groups").exists()
+
+
+def test_plan_names_the_outputs_left_out_and_how_to_write_them(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import planner.outputs as outputs
+    from planner.cli import app
+
+    monkeypatch.setitem(outputs.SECONDS_PER, "cell", 3600.0)  # plan.xlsx would take days
+    scenario_path = str(DATA / "coast.yaml")
+    (tmp_path / "plan.xlsx").write_bytes(b"of an earlier plan")
+    result = CliRunner().invoke(
+        app, ["plan", scenario_path, "-o", str(tmp_path), "--time-limit", "20"]
+    )
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "Not written in the time limit: plan.xlsx." in result.output
+    assert f"planner report {scenario_path} {tmp_path / 'plan.json'} -o {tmp_path}" in (
+        result.output.replace("\n", "")
+    )
+    assert not (tmp_path / "plan.xlsx").exists()
+    assert (tmp_path / "report.html").is_file() and (tmp_path / "itineraries.md").is_file()
