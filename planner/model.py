@@ -32,6 +32,7 @@ import bisect
 import heapq
 import logging
 import math
+import multiprocessing
 import threading
 import time
 from collections import defaultdict
@@ -1842,14 +1843,19 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     if dispatch is not None:
         # the dispatcher may refine its plan for at most half of the time, or nearly all of
         # it when nothing after it could use the time
-        share = 0.5 if _searchable(model) else 0.9
+        searchable = _searchable(model)
+        until = time.monotonic() + (0.5 if searchable else 0.9) * params.time_limit
+        rival = None
+        if not searchable and params.workers >= 2:
+            rival = _Rival(scenario, params.seed + RESTARTS + 1, until)
         start = _dispatched(
-            scenario,
-            params,
-            time.monotonic() + share * params.time_limit,
-            bounding.hand_over,
-            lambda plan: _worth_restarting(model, plan),
+            scenario, params, until, bounding.hand_over, lambda plan: _worth_restarting(model, plan)
         )
+        if rival is not None:
+            other = rival.result(until)
+            if other is not None and better(scenario, other, start):
+                log.info("the dispatcher with seed %d: %s", rival.seed, other.objective)
+                start = other
     bounding.finish(start)
     meets = start is not None and _meets(scenario, start, model.known_bounds())
     if params.progress is not None:
@@ -2052,6 +2058,56 @@ def _dispatched(
             log.info("the dispatcher with seed %d: %s", params.seed + n, other.objective)
             best = other
     return best
+
+
+class _Rival:
+    """The dispatcher with another seed, in a process of its own, beside the dispatcher.
+
+    Used where nothing searches after the dispatcher (a country: `_searchable` is false),
+    so its plan is the answer. The dispatcher takes one core; the flow relaxation's thread
+    on the other mostly waits for it. Groups that tie on priority and readiness go in
+    another order, which on such a scenario moves a few hundred people either way; the
+    better plan is kept. It counts as one of the solve's `workers`.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, until: float) -> None:
+        self.seed = seed
+        # spawned, not forked: OR-Tools threads and fork do not mix
+        context = multiprocessing.get_context("spawn")
+        self.receive, send = context.Pipe(duplex=False)
+        # the clock both processes share is the wall clock
+        ends = time.time() + (until - time.monotonic())
+        self.process = context.Process(
+            target=_rival_dispatch, args=(send, scenario, seed, ends), daemon=True
+        )
+        self.process.start()
+        send.close()
+
+    def result(self, until: float) -> Plan | None:
+        """Its plan when it is made by `until` (a `time.monotonic()` value), else None; the
+        process is ended either way."""
+        try:
+            if self.receive.poll(max(0.0, until - time.monotonic())):
+                plan: Plan = self.receive.recv()
+                return plan
+            log.info("the dispatcher with seed %d did not finish in time", self.seed)
+        except (EOFError, OSError):
+            log.warning("the dispatcher with seed %d stopped without a plan", self.seed)
+        finally:
+            self.process.terminate()
+            self.process.join()
+            self.receive.close()
+        return None
+
+
+def _rival_dispatch(send: Any, scenario: Scenario, seed: int, ends: float) -> None:
+    """`_Rival`'s process: dispatch until `ends` (a `time.time()` value) and send the plan."""
+    from planner.greedy import dispatch
+
+    try:
+        send.send(dispatch(scenario, seed=seed, deadline=time.monotonic() + ends - time.time()))
+    finally:
+        send.close()
 
 
 def _worth_restarting(model: EvacuationModel, plan: Plan) -> bool:

@@ -219,3 +219,63 @@ def test_the_dispatcher_is_run_again_with_other_seeds() -> None:
     assert found.objective == best.objective
     assert (found.groups, found.vehicles) == (best.groups, best.vehicles)
     assert [p.objective for p in handed] == [plans[0].objective]
+
+
+TRIPOLI = Path(__file__).parent.parent / "scenarios" / "tripoli-2013.yaml"
+
+
+def test_a_rival_dispatch_in_its_own_process_gives_the_dispatchers_plan() -> None:
+    import time
+
+    from planner.greedy import dispatch
+    from planner.model import _Rival
+
+    scenario = read_scenario(TRIPOLI)
+    rival = _Rival(scenario, 7, time.monotonic() + 60)
+    found = rival.result(time.monotonic() + 60)
+    mine = dispatch(scenario, seed=7)
+    assert found is not None
+    assert (found.objective, found.groups, found.vehicles) == (
+        mine.objective,
+        mine.groups,
+        mine.vehicles,
+    )
+    assert not rival.process.is_alive()
+
+
+def test_a_rival_dispatch_not_done_in_time_is_stopped() -> None:
+    import time
+
+    from planner.model import _Rival
+
+    rival = _Rival(read_scenario(TRIPOLI), 7, time.monotonic() + 60)
+    assert rival.result(time.monotonic()) is None  # a new process is not ready at once
+    assert not rival.process.is_alive()
+
+
+def test_where_nothing_searches_after_the_dispatcher_a_rival_runs_beside_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import planner.model as model
+    from planner.greedy import dispatch
+
+    seen: list[Plan | None] = []
+
+    class Watched(model._Rival):
+        def result(self, until: float) -> Plan | None:
+            plan = super().result(until)
+            seen.append(plan)
+            return plan
+
+    monkeypatch.setattr(model, "_searchable", lambda _model: False)
+    monkeypatch.setattr(model, "_Rival", Watched)
+    scenario = read_scenario(TRIPOLI)
+    plan = solve(scenario, SolveParameters(time_limit=30, seed=3))
+    assert len(seen) == 1 and seen[0] is not None
+    assert seen[0].objective == dispatch(scenario, seed=3 + model.RESTARTS + 1).objective
+    assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
+    assert not model.better(scenario, seen[0], plan)
+    # a solve that may use one thread only starts no rival
+    seen.clear()
+    solve(scenario, SolveParameters(time_limit=30, seed=3, workers=1))
+    assert seen == []
