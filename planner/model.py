@@ -1853,7 +1853,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         until = time.monotonic() + (0.5 if searchable else 0.9) * params.time_limit
         rival = None
         if not searchable and params.workers >= 2:
-            rival = _Rival(scenario, params.seed + RESTARTS + 1, until)
+            rival = _rival(scenario, params.seed + RESTARTS + 1, until)
         start = _dispatched(
             scenario, params, until, bounding.hand_over, lambda plan: _worth_restarting(model, plan)
         )
@@ -2103,6 +2103,19 @@ class _Rival:
             self.process.terminate()
             self.process.join()
             self.receive.close()
+        return None
+
+
+def _rival(scenario: Scenario, seed: int, until: float) -> _Rival | None:
+    """A `_Rival` dispatching with `seed` until `until`, or None where no process can be
+    started: in a daemonic process (a worker of some pools and clusters), or when the
+    system refuses one. The dispatcher alone still makes the plan."""
+    if multiprocessing.current_process().daemon:
+        return None
+    try:
+        return _Rival(scenario, seed, until)
+    except Exception as e:  # a second plan is worth less than the first: go on without
+        log.warning("no second dispatcher: %s", e)
         return None
 
 

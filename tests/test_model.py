@@ -279,3 +279,19 @@ def test_where_nothing_searches_after_the_dispatcher_a_rival_runs_beside_it(
     seen.clear()
     solve(scenario, SolveParameters(time_limit=30, seed=3, workers=1))
     assert seen == []
+
+
+def test_without_a_process_for_the_rival_the_dispatcher_alone_plans(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import planner.model as model
+
+    def refused(_method: str) -> object:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(model, "_searchable", lambda _model: False)
+    monkeypatch.setattr(model.multiprocessing, "get_context", refused)
+    scenario = read_scenario(TRIPOLI)
+    plan = solve(scenario, SolveParameters(time_limit=30, seed=3))
+    assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
+    assert plan.objective["evacuated"] == scenario.people
