@@ -28,8 +28,9 @@ SHOWN = 20
 """Groups not evacuated listed in the summary; the rest are in plan.json and the report."""
 SUMMARY_SECONDS = 1.0
 """Seconds of `planner plan`'s time limit kept for the summary, after the outputs."""
-EXIT_SECONDS = 0.5
-"""Seconds of the time limit kept for the program to end, after the summary."""
+EXIT_SECONDS = 1.5
+"""Seconds of the time limit kept for the program to start (Python and its imports, before
+the call's clock starts) and to end, after the summary."""
 err = Console(stderr=True, highlight=False)
 
 
