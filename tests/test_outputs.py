@@ -807,3 +807,27 @@ def test_plan_names_the_outputs_left_out_and_how_to_write_them(tmp_path, monkeyp
     )
     assert not (tmp_path / "plan.xlsx").exists()
     assert (tmp_path / "report.html").is_file() and (tmp_path / "itineraries.md").is_file()
+
+
+def test_a_machine_slower_than_the_measured_pace_leaves_out_more(
+    scenario, plan, tmp_path, monkeypatch
+):
+    """The itineraries take a second here, where the pace says a millionth of one: every
+    estimate after them grows a million times, and only what then fits in a minute is
+    written (the run sheets, manifests and report.html, paced here in microseconds)."""
+    import planner.outputs as outputs
+
+    real = outputs.write_itineraries
+
+    def slow(view, out):
+        time.sleep(1.0)
+        return real(view, out)
+
+    monkeypatch.setattr(outputs, "write_itineraries", slow)
+    monkeypatch.setitem(outputs.SECONDS_PER, "group", 1e-6 / len(plan["groups"]))
+    monkeypatch.setitem(outputs.SECONDS_PER, "vehicle", 1e-12)
+    written = write_outputs_until(scenario, plan, tmp_path, time.monotonic() + 60.0)
+    names = {p.relative_to(tmp_path).as_posix() for p in written.paths}
+    assert "itineraries.md" in names and "run-sheets/van-1.md" in names
+    assert "manifests/RESCUE-1.md" in names and "report.html" in names
+    assert written.skipped == [n for n in ORDER[3:] if n != "report.html"]

@@ -105,7 +105,10 @@ SECONDS_PER = {
     "report byte": 0.0000055,  # report.html printed to report.pdf
 }
 """About how long each output takes per unit on a 2-core machine, measured on a plan of
-15,000 people (6,000 groups, 150 vehicles, 62,000 table rows) with some room to spare."""
+15,000 people (6,000 groups, 150 vehicles, 62,000 table rows) with some room to spare. On a
+slower machine the outputs written first show it (see `write_outputs_until`)."""
+TIMED = 0.2
+"""Seconds an output must take for its pace to tell how much slower this machine is."""
 
 
 def write_outputs_until(
@@ -121,7 +124,8 @@ def write_outputs_until(
     `time.monotonic()` value; None: no limit). They come in the order people need them:
     itineraries, run sheets, manifests, the CSV tables and report.html, then the
     calendars, plan.xlsx and report.pdf. Outputs left out are named in the result, and
-    their files from an earlier plan are removed."""
+    their files from an earlier plan are removed. When an output takes longer than
+    `SECONDS_PER` says, the estimates of those after it grow as much (never shrink)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     view = PlanView(scenario, plan, redact=redact)
@@ -129,12 +133,18 @@ def write_outputs_until(
     written: list[Path] = []
     skipped: list[str] = []
     pace = SECONDS_PER
+    slower = 1.0  # than SECONDS_PER says, as measured so far
 
     def part(name: str, seconds: float, write: Callable[[], list[Path]]) -> bool:
-        if deadline is not None and time.monotonic() + seconds > deadline:
+        nonlocal slower
+        began = time.monotonic()
+        if deadline is not None and began + seconds * slower > deadline:
             skipped.append(name)
             return False
         written.extend(write())
+        took = time.monotonic() - began
+        if took >= TIMED and seconds > 0:
+            slower = max(slower, took / seconds)
         return True
 
     part("itineraries/", groups * pace["group"], lambda: write_itineraries(view, out))
