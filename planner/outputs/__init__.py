@@ -103,6 +103,7 @@ SECONDS_PER = {
     "group calendar": 0.004,
     "cell": 0.000025,  # a cell of plan.xlsx
     "report byte": 0.0000055,  # report.html printed to report.pdf
+    "printing": 2.5,  # once: starting the browser that prints report.pdf
 }
 """About how long each output takes per unit on a 2-core machine, measured on a plan of
 15,000 people (6,000 groups, 150 vehicles, 62,000 table rows) with some room to spare. On a
@@ -178,7 +179,7 @@ def write_outputs_until(
     elif printable:
         part(
             "report.pdf",
-            html.stat().st_size * pace["report byte"],
+            pace["printing"] + html.stat().st_size * pace["report byte"],
             lambda: [write_printable(view, html, out)],
         )
     _remove_stale(out, written)
