@@ -739,9 +739,9 @@ def test_files_of_an_earlier_plan_are_removed(scenario, plan, tmp_path):
 # --- within a time limit ----------------------------------------------------------------
 
 ORDER = [
-    "itineraries/",
+    "itineraries.md and itineraries/",
     "run-sheets/",
-    "manifests/",
+    "manifests/ and crossings/",
     "csv/",
     "report.html",
     "calendars/vehicles/",

@@ -148,9 +148,15 @@ def write_outputs_until(
             slower = max(slower, took / seconds)
         return True
 
-    part("itineraries/", groups * pace["group"], lambda: write_itineraries(view, out))
+    part(
+        "itineraries.md and itineraries/",
+        groups * pace["group"],
+        lambda: write_itineraries(view, out),
+    )
     part("run-sheets/", vehicles * pace["vehicle"], lambda: write_run_sheets(view, out))
-    part("manifests/", groups * pace["group"] / 4, lambda: write_manifests(view, out))
+    part(
+        "manifests/ and crossings/", groups * pace["group"] / 4, lambda: write_manifests(view, out)
+    )
     # the tables are made once for the CSV files and plan.xlsx
     tables: list[Any] = []
     rows = 3 * groups + vehicles  # about as many as the tables have, before they are made
