@@ -123,12 +123,12 @@ def with_reasons(scenario: Scenario, plan: Plan, deadline: float | None = None) 
     """A copy of `plan` whose groups that are not evacuated carry the reasons of
     :func:`explain`; evacuated groups keep no reason. Groups not reached by `deadline`
     keep the reason they have."""
-    found = explain(scenario, plan, deadline)
+    found = reasons(scenario, plan, deadline)
     groups = tuple(
-        replace(g, reason=found.get(g.id, g.reason)) if g.status != "evacuated" else g
+        replace(g, reason=found[g.id].text) if g.id in found and g.status != "evacuated" else g
         for g in plan.groups
     )
-    return replace(plan, groups=groups)
+    return replace(plan, groups=groups, causes=found)
 
 
 def main_bottleneck(scenario: Scenario, plan: Plan, deadline: float | None = None) -> str | None:
@@ -138,10 +138,16 @@ def main_bottleneck(scenario: Scenario, plan: Plan, deadline: float | None = Non
 
     Each group counts for every resource its reason names (a family that found two flights
     full counts for both); ties go to the resource named first in the plan's group order.
+    The reasons `with_reasons` kept with the plan (`Plan.causes`) are used when they are
+    those of every group in it, and take no time.
     """
-    found = reasons(scenario, plan, deadline)
-    missed = sum(1 for gp in plan.groups if gp.status != "evacuated")
-    if not found or len(found) < missed:
+    missed = [gp for gp in plan.groups if gp.status != "evacuated"]
+    kept = plan.causes
+    if all(gp.id in kept and kept[gp.id].text == gp.reason for gp in missed):
+        found = {gp.id: kept[gp.id] for gp in missed}
+    else:
+        found = reasons(scenario, plan, deadline)
+    if not found or len(found) < len(missed):
         return None
     people: dict[str, int] = defaultdict(int)
     groups: dict[str, int] = defaultdict(int)

@@ -82,6 +82,10 @@ class Plan:
     groups: tuple[GroupPlan, ...]
     vehicles: tuple[VehiclePlan, ...]
     stats: dict[str, Any] = field(default_factory=dict)
+    causes: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What the reasons of the groups not evacuated were written from, where
+    `planner.diagnose.with_reasons` worked them out: its `Reason` by group id, with the
+    resources each names. Kept for the summary's main bottleneck; not in plan.json."""
 
     def group(self, group_id: str) -> GroupPlan:
         """The outcome of one group."""

@@ -476,3 +476,22 @@ def test_model_returns_the_start_plan_when_it_meets_every_bound() -> None:
     start = dispatch(scenario, seed=1)
     plan = EvacuationModel(scenario).solve(SolveParameters(time_limit=10, seed=1), start=start)
     assert plan.objective["evacuated"] == start.objective["evacuated"] == 4
+
+
+def test_the_summarys_bottleneck_uses_the_reasons_kept_with_the_plan() -> None:
+    # solve() works the reasons out once and keeps them with the plan: the summary's line
+    # then needs no time of its own; a plan whose reasons changed since is worked out again
+    scenario = scenario_of("flight_full")
+    plan = solve(scenario, SolveParameters(time_limit=20, seed=1))
+    line = main_bottleneck(scenario, plan, time.monotonic() + 60)
+    assert line is not None and line.startswith("flight RU1 seats: 3 people in 1 group")
+    assert main_bottleneck(scenario, plan, time.monotonic() - 1) == line
+    changed = replace(
+        plan,
+        groups=tuple(
+            replace(g, reason="some other reason") if g.status != "evacuated" else g
+            for g in plan.groups
+        ),
+    )
+    assert main_bottleneck(scenario, changed, time.monotonic() - 1) is None
+    assert main_bottleneck(scenario, changed, time.monotonic() + 60) == line
