@@ -180,8 +180,16 @@ def plan(
         raise typer.Exit(2)
     # keep some of the time for writing plan.json and the outputs
     spent = time.monotonic() - started
-    # writing the outputs (the PDF most of all) and the solver's own overshoot need room
-    reserve = min(15.0, 0.25 * time_limit) if outputs else min(2.0, 0.05 * time_limit)
+    # writing the outputs and the solver's own overshoot need room: at least what the
+    # outputs people act on first take (a country's itineraries take seconds), at most a
+    # quarter of the time
+    if outputs:
+        from planner.outputs import essential_seconds
+
+        first = essential_seconds(len(scenario.groups), len(scenario.vehicles))
+        reserve = min(0.25 * time_limit, max(15.0, 1.2 * first))
+    else:
+        reserve = min(2.0, 0.05 * time_limit)
     budget = max(0.1, time_limit - spent - reserve)
     live = _progress_line(started) if err.is_terminal and not verbose else None
     params = SolveParameters(

@@ -41,7 +41,7 @@ from planner.outputs.tables import all_tables, write_csv, write_xlsx
 from planner.outputs.view import PlanView
 from planner.scenario import Scenario
 
-__all__ = ["Written", "PlanView", "write_outputs", "write_outputs_until"]
+__all__ = ["PlanView", "Written", "essential_seconds", "write_outputs", "write_outputs_until"]
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,16 @@ SECONDS_PER = {
 slower machine the outputs written first show it (see `write_outputs_until`)."""
 TIMED = 0.2
 """Seconds an output must take for its pace to tell how much slower this machine is."""
+
+
+def essential_seconds(groups: int, vehicles: int) -> float:
+    """About how long the outputs people act on first take for a plan of so many groups and
+    vehicles: itineraries, run sheets, manifests and crossing lists, the CSV tables and
+    report.html (`write_outputs_until` writes them first). `planner plan` keeps that much
+    of its time limit for them."""
+    pace = SECONDS_PER
+    rows = 3 * groups + vehicles
+    return groups * pace["group"] * 1.5 + vehicles * pace["vehicle"] + 2 * rows * pace["row"]
 
 
 def write_outputs_until(
