@@ -219,7 +219,7 @@ def plan(
             scenario,
             plan_to_dict(result, scenario),
             Path(output),
-            started + time_limit - SUMMARY_SECONDS,
+            started + time_limit - EXIT_SECONDS - SUMMARY_SECONDS,
             redact=redact,
         ).skipped
     until = started + time_limit - EXIT_SECONDS
@@ -227,7 +227,7 @@ def plan(
     if skipped:
         out.print(
             f"Not written in the time limit: {', '.join(skipped)}. To write every output: "
-            f"planner report {scenario_path} {path} -o {output}",
+            f"planner report {scenario_path} {path} -o {output}" + (" --redact" if redact else ""),
             markup=False,
         )
 

@@ -807,6 +807,13 @@ def test_plan_names_the_outputs_left_out_and_how_to_write_them(tmp_path, monkeyp
     )
     assert not (tmp_path / "plan.xlsx").exists()
     assert (tmp_path / "report.html").is_file() and (tmp_path / "itineraries.md").is_file()
+    # names stay out of the outputs written later too
+    redacted = CliRunner().invoke(
+        app,
+        ["plan", scenario_path, "-o", str(tmp_path), "--time-limit", "20", "--redact"],
+    )
+    assert redacted.exit_code == 0, (redacted.output, redacted.exception)
+    assert f"-o {tmp_path} --redact" in redacted.output.replace("\n", "")
 
 
 def test_a_machine_slower_than_the_measured_pace_leaves_out_more(
