@@ -1850,18 +1850,14 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         # the dispatcher may refine its plan for at most half of the time, or nearly all of
         # it when nothing after it could use the time
         searchable = _searchable(model)
-        until = time.monotonic() + (0.5 if searchable else 0.9) * params.time_limit
-        rival = None
-        if not searchable and params.workers >= 2:
-            rival = _rival(scenario, params.seed + RESTARTS + 1, until)
         start = _dispatched(
-            scenario, params, until, bounding.hand_over, lambda plan: _worth_restarting(model, plan)
+            scenario,
+            params,
+            time.monotonic() + (0.5 if searchable else 0.9) * params.time_limit,
+            bounding.hand_over,
+            lambda plan: _worth_restarting(model, plan),
+            beside=not searchable and params.workers >= 2,
         )
-        if rival is not None:
-            other = rival.result(until)
-            if other is not None and better(scenario, other, start):
-                log.info("the dispatcher with seed %d: %s", rival.seed, other.objective)
-                start = other
     bounding.finish(start)
     meets = start is not None and _meets(scenario, start, model.known_bounds())
     if params.progress is not None:
@@ -2042,27 +2038,36 @@ def _dispatched(
     until: float,
     first: Callable[[Plan], None],
     worth: Callable[[Plan], bool] = lambda plan: True,
+    beside: bool = False,
 ) -> Plan:
     """The dispatcher's plan, and while its share of the time allows, its plans with other
     seeds (which reshuffle families that tie on priority and readiness): the best in the
     scenario's objective order. At most RESTARTS more, each begun only when a dispatch as
     long as the longest so far would end by `until`. The first plan is handed to `first`
-    as soon as it is made. None unless the plan in hand is `worth` it."""
+    as soon as it is made. None unless the plan in hand is `worth` it. With `beside`, one
+    more seed runs from the start in a process of its own (`_Rival`)."""
     from planner.greedy import dispatch
 
+    rival = _rival(scenario, params.seed + RESTARTS + 1, until) if beside else None
     began = time.monotonic()
     best = dispatch(scenario, seed=params.seed, deadline=until)
     first(best)
     longest = time.monotonic() - began
+
+    def keep(seed: int, other: Plan | None) -> None:
+        nonlocal best
+        if other is not None and better(scenario, other, best):
+            log.info("the dispatcher with seed %d: %s", seed, other.objective)
+            best = other
+
     for n in range(1, RESTARTS + 1):
         began = time.monotonic()
         if began + 1.2 * longest > until or not worth(best):
             break
-        other = dispatch(scenario, seed=params.seed + n, deadline=until)
+        keep(params.seed + n, dispatch(scenario, seed=params.seed + n, deadline=until))
         longest = max(longest, time.monotonic() - began)
-        if better(scenario, other, best):
-            log.info("the dispatcher with seed %d: %s", params.seed + n, other.objective)
-            best = other
+    if rival is not None:
+        keep(rival.seed, rival.result(until))
     return best
 
 

@@ -117,9 +117,21 @@ def essential_seconds(groups: int, vehicles: int) -> float:
     vehicles: itineraries, run sheets, manifests and crossing lists, the CSV tables and
     report.html (`write_outputs_until` writes them first). `planner plan` keeps that much
     of its time limit for them."""
+    return sum(_first_seconds(groups, vehicles).values())
+
+
+def _first_seconds(groups: int, vehicles: int) -> dict[str, float]:
+    """The estimate of each output people act on first, by its name in `Written.skipped`;
+    the CSV tables' from about as many rows as the tables have, before they are made."""
     pace = SECONDS_PER
     rows = 3 * groups + vehicles
-    return groups * pace["group"] * 1.5 + vehicles * pace["vehicle"] + 2 * rows * pace["row"]
+    return {
+        "itineraries.md and itineraries/": groups * pace["group"],
+        "run-sheets/": vehicles * pace["vehicle"],
+        "manifests/ and crossings/": groups * pace["group"] / 4,
+        "csv/": 2 * rows * pace["row"],
+        "report.html": groups * pace["group"] / 4,
+    }
 
 
 def write_outputs_until(
@@ -158,22 +170,18 @@ def write_outputs_until(
             slower = max(slower, took / seconds)
         return True
 
-    part(
-        "itineraries.md and itineraries/",
-        groups * pace["group"],
-        lambda: write_itineraries(view, out),
-    )
-    part("run-sheets/", vehicles * pace["vehicle"], lambda: write_run_sheets(view, out))
-    part(
-        "manifests/ and crossings/", groups * pace["group"] / 4, lambda: write_manifests(view, out)
-    )
+    first = _first_seconds(groups, vehicles)
     # the tables are made once for the CSV files and plan.xlsx
     tables: list[Any] = []
-    rows = 3 * groups + vehicles  # about as many as the tables have, before they are made
-    if part("csv/", 2 * rows * pace["row"], lambda: write_csv(_made(tables, view), out)):
-        rows = sum(len(t.rows) for t in tables)
+    for name, write in (
+        ("itineraries.md and itineraries/", lambda: write_itineraries(view, out)),
+        ("run-sheets/", lambda: write_run_sheets(view, out)),
+        ("manifests/ and crossings/", lambda: write_manifests(view, out)),
+        ("csv/", lambda: write_csv(_made(tables, view), out)),
+    ):
+        part(name, first[name], write)
     html = out / "report.html"
-    report = part("report.html", groups * pace["group"] / 4, lambda: [write_report(view, out)])
+    report = part("report.html", first["report.html"], lambda: [write_report(view, out)])
     part(
         "calendars/vehicles/",
         vehicles * pace["vehicle calendar"],
@@ -184,7 +192,7 @@ def write_outputs_until(
         groups * pace["group calendar"],
         lambda: write_group_calendars(view, out),
     )
-    cells = sum(len(t.rows) * len(t.columns) for t in tables) or 20 * rows
+    cells = sum(len(t.rows) * len(t.columns) for t in tables) or 20 * (3 * groups + vehicles)
     part(
         "plan.xlsx",
         cells * pace["cell"],
