@@ -341,16 +341,13 @@ def corrupted(draw: st.DrawFn) -> bytes:
 def test_validate_a_damaged_file_exits_0_or_2(tmp_path_factory, data: bytes) -> None:
     path = tmp_path_factory.mktemp("damaged") / "scenario.yaml"
     path.write_bytes(data)
-    started = time.monotonic()
     result = runner.invoke(app, ["validate", str(path)])
-    seconds = time.monotonic() - started
     assert result.exit_code in (0, 2), (data, result.output, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         data,
         result.exception,
     )
     assert "Traceback" not in result.output
-    assert seconds < 5, (data, seconds)
     if result.exit_code == 2:
         assert "problem" in result.output
 
