@@ -61,7 +61,7 @@ import math
 import operator
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -84,7 +84,7 @@ from planner.timegrid import TimeGrid, in_daily_windows, window_intervals
 
 log = logging.getLogger(__name__)
 
-__all__ = ["dispatch"]
+__all__ = ["dispatch", "dispatch_seeds"]
 
 OWN = "own"
 """The carrier of a leg a group drives in its own vehicle."""
@@ -152,9 +152,48 @@ def dispatch(scenario: Scenario, seed: int = 0, deadline: float | None = None) -
     >>> plan.objective["evacuated"], plan.group("F1").legs[0].vehicle
     (3, 'bus-1')
     """
+    return dispatch_seeds(scenario, (seed,), deadline)
+
+
+def dispatch_seeds(
+    scenario: Scenario,
+    seeds: Sequence[int],
+    deadline: float | None = None,
+    first: Callable[[Plan], None] | None = None,
+) -> Plan:
+    """The best of the dispatcher's plans with each of `seeds` in turn, then refined (see
+    :func:`dispatch`, which is this with one seed).
+
+    Each seed gives up to four plans (as it comes and with vehicles right-sized, each with
+    vehicles waiting to fill or not); after the first, each is made only when it can end by
+    `deadline`, so a long list of seeds just uses the time there is. Then, time allowing,
+    vehicles are kept back for late groups (:func:`_keep_back`) in the best of them.
+    `first`, when given, gets the first seed's plan as soon as it is made.
+    """
     started = time.perf_counter()
-    dispatcher = _keep_back(scenario, seed, deadline)
-    plan = dispatcher.plan(time.perf_counter() - started)
+    index = _Index(scenario)
+    best: _Dispatcher | None = None
+    score: tuple[float, ...] = ()
+    one_run = 0.0
+    for n, seed in enumerate(seeds):
+        for fit, wait in _WAYS:
+            if best is not None and not _time_for(deadline, one_run):
+                break
+            began = time.monotonic()
+            trial = _Dispatcher(scenario, seed, index, fit=fit, fill_wait=wait)
+            trial.run()
+            one_run = max(one_run, time.monotonic() - began)
+            trial_score = trial.score()
+            if best is None or trial_score < score:
+                if n > 0:
+                    log.info("dispatch with seed %d: %s", seed, _shown(scenario, trial_score))
+                best, score = trial, trial_score
+        if n == 0 and first is not None:
+            assert best is not None
+            first(best.plan(time.perf_counter() - started))
+    assert best is not None
+    best = _keep_back(best, score, deadline, one_run)
+    plan = best.plan(time.perf_counter() - started)
     log.info(
         "dispatch: %s people evacuated of %s in %.2f s",
         plan.objective["evacuated"],
@@ -164,46 +203,46 @@ def dispatch(scenario: Scenario, seed: int = 0, deadline: float | None = None) -
     return plan
 
 
-def _keep_back(scenario: Scenario, seed: int, deadline: float | None = None) -> _Dispatcher:
-    """Dispatch as it comes and with vehicles right-sized (see `_Dispatcher.fit`); from
-    the better, try keeping a vehicle back for the group ready after the start that
-    waited longest (a later family needing a vehicle that had all gone with the first
-    wave), and keep each change that gives a better plan in the scenario's objective order.
+_WAYS = ((False, FILL_WAIT), (True, FILL_WAIT), (False, 0), (True, 0))
+"""The dispatcher's ways (right-sized, longest wait to fill), each tried on every seed:
+as it comes and right-sized, both again with vehicles leaving without waiting to fill."""
+
+
+def _time_for(deadline: float | None, one_run: float) -> bool:
+    """True when one more dispatch, as long as the longest so far, can end by `deadline`."""
+    return deadline is None or time.monotonic() + 1.5 * one_run < deadline
+
+
+def _shown(scenario: Scenario, score: tuple[float, ...]) -> str:
+    """A dispatch's score as objective values, for the log."""
+    return ", ".join(
+        f"{name} {-value if name == 'evacuated' else value:g}"
+        for name, value in zip(scenario.objective, score, strict=True)
+    )
+
+
+def _keep_back(
+    best: _Dispatcher, score: tuple[float, ...], deadline: float | None, one_run: float
+) -> _Dispatcher:
+    """From `best` (whose score is `score`), try keeping a vehicle back for the group ready
+    after the start that waited longest (a later family needing a vehicle that had all gone
+    with the first wave), and keep each change that gives a better plan in the scenario's
+    objective order.
 
     At most RESERVE_TRIALS more dispatches, RESERVE_CHOICES vehicles for each group: first
     those whose trips before it was ready carried fewest seats (their absence costs the
     others least). A vehicle kept back may leave another later group waiting: then a
     vehicle is kept back for that one too, and the two are judged together."""
-    index = _Index(scenario)
-    best: _Dispatcher | None = None
-    score: tuple[float, ...] = ()
-    one_run = 0.0
-
-    def time_for_another() -> bool:
-        return deadline is None or time.monotonic() + 1.5 * one_run < deadline
-
-    # as it comes, right-sized, and both again with vehicles leaving without waiting to fill
-    for fit, wait in ((False, FILL_WAIT), (True, FILL_WAIT), (False, 0), (True, 0)):
-        if best is not None and not time_for_another():
-            break
-        began = time.monotonic()
-        trial = _Dispatcher(scenario, seed, index, fit=fit, fill_wait=wait)
-        trial.run()
-        one_run = max(one_run, time.monotonic() - began)
-        trial_score = trial.score()
-        if best is None or trial_score < score:
-            best, score = trial, trial_score
-    assert best is not None
     tried: set[int] = set()
     trials = 0
-    while trials < RESERVE_TRIALS and time_for_another():
+    while trials < RESERVE_TRIALS and _time_for(deadline, one_run):
         found = best.waited_longest(tried)
         if found is None:
             break
         party, choices = found
         tried.add(party)
         for van in choices[:RESERVE_CHOICES]:
-            if not time_for_another():
+            if not _time_for(deadline, one_run):
                 break
             better = _try_keeping(
                 best, {**best.reserved, van: party}, score, RESERVE_TRIALS - trials

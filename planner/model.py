@@ -36,7 +36,7 @@ import multiprocessing
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -75,7 +75,11 @@ WHOLE_METHOD = "whole-number flow + cp-sat"
 MIN_BOUND_STEP = 300
 """Finest grid, in seconds, on which bounds are worked out for a scenario off its own grid."""
 RESTARTS = 4
-"""Dispatches with other seeds after the first, time allowing (see `_dispatched`)."""
+"""Dispatches with other seeds after the first, time allowing, where a search follows
+(see `_dispatched`)."""
+SEEDS = 16
+"""Seeds the dispatcher tries at most, time allowing, where its plan is the answer (see
+`_dispatched`): a long time limit then still ends with the same plan."""
 LARGE_MODEL = 60_000
 """Variables above which presolve is skipped (see `_solve_once`)."""
 POOL = -2
@@ -1856,7 +1860,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             time.monotonic() + (0.5 if searchable else 0.9) * params.time_limit,
             bounding.hand_over,
             lambda plan: _worth_restarting(model, plan),
-            beside=not searchable and params.workers >= 2,
+            answer=not searchable,
         )
     bounding.finish(start)
     meets = start is not None and _meets(scenario, start, model.known_bounds())
@@ -2038,58 +2042,73 @@ def _dispatched(
     until: float,
     first: Callable[[Plan], None],
     worth: Callable[[Plan], bool] = lambda plan: True,
-    beside: bool = False,
+    answer: bool = False,
 ) -> Plan:
     """The dispatcher's plan, and while its share of the time allows, its plans with other
     seeds (which reshuffle families that tie on priority and readiness): the best in the
-    scenario's objective order. At most RESTARTS more, each begun only when a dispatch as
-    long as the longest so far would end by `until`. The first plan is handed to `first`
-    as soon as it is made. None unless the plan in hand is `worth` it. With `beside`, one
-    more seed runs from the start in a process of its own (`_Rival`)."""
-    from planner.greedy import dispatch
+    scenario's objective order. The first plan is handed to `first` as soon as it is made.
 
-    rival = _rival(scenario, params.seed + RESTARTS + 1, until) if beside else None
+    Where a search follows: at most RESTARTS more dispatches, each begun
+    only when a dispatch as long as the longest so far would end by `until`, and none
+    unless the plan in hand is `worth` it. Where nothing follows (the dispatcher's plan
+    is the `answer`), up to SEEDS seeds, every way of each (`planner.greedy.dispatch_seeds`),
+    for as long as `until` allows; with 2 or more `workers`, a second process (`_Rival`)
+    takes every other seed."""
+    from planner.greedy import dispatch, dispatch_seeds
+
+    def keep(best: Plan, seeds: str, other: Plan | None) -> Plan:
+        if other is not None and better(scenario, other, best):
+            log.info("the dispatcher with %s: %s", seeds, other.objective)
+            return other
+        return best
+
+    if answer:
+        seeds = range(params.seed, params.seed + SEEDS)
+        rival = _rival(scenario, seeds[1::2], until) if params.workers >= 2 else None
+        mine = seeds if rival is None else seeds[0::2]
+        best = dispatch_seeds(scenario, mine, until, first)
+        if rival is not None:
+            best = keep(best, f"seeds {_listed(rival.seeds)}", rival.result(until))
+        return best
     began = time.monotonic()
     best = dispatch(scenario, seed=params.seed, deadline=until)
     first(best)
     longest = time.monotonic() - began
-
-    def keep(seed: int, other: Plan | None) -> None:
-        nonlocal best
-        if other is not None and better(scenario, other, best):
-            log.info("the dispatcher with seed %d: %s", seed, other.objective)
-            best = other
-
     for n in range(1, RESTARTS + 1):
         began = time.monotonic()
         if began + 1.2 * longest > until or not worth(best):
             break
-        keep(params.seed + n, dispatch(scenario, seed=params.seed + n, deadline=until))
+        seed = params.seed + n
+        best = keep(best, f"seed {seed}", dispatch(scenario, seed=seed, deadline=until))
         longest = max(longest, time.monotonic() - began)
-    if rival is not None:
-        keep(rival.seed, rival.result(until))
     return best
 
 
+def _listed(seeds: Sequence[int]) -> str:
+    """`seeds` for the log: `2, 4, ..., 16`."""
+    shown = [str(seed) for seed in seeds]
+    return ", ".join(shown if len(shown) <= 3 else [*shown[:2], "...", shown[-1]])
+
+
 class _Rival:
-    """The dispatcher with another seed, in a process of its own, beside the dispatcher.
+    """The dispatcher with other seeds, in a process of its own, beside the dispatcher.
 
     Used where nothing searches after the dispatcher (a country: `_searchable` is false),
     so its plan is the answer. The dispatcher takes one core; the flow relaxation's thread
     on the other mostly waits for it. Groups that tie on priority and readiness go in
     another order, which on such a scenario moves a few hundred people either way; the
-    better plan is kept. It counts as one of the solve's `workers`.
+    best plan is kept. It counts as one of the solve's `workers`.
     """
 
-    def __init__(self, scenario: Scenario, seed: int, until: float) -> None:
-        self.seed = seed
+    def __init__(self, scenario: Scenario, seeds: Sequence[int], until: float) -> None:
+        self.seeds = seeds
         # spawned, not forked: OR-Tools threads and fork do not mix
         context = multiprocessing.get_context("spawn")
         self.receive, send = context.Pipe(duplex=False)
         # the clock both processes share is the wall clock
         ends = time.time() + (until - time.monotonic())
         self.process = context.Process(
-            target=_rival_dispatch, args=(send, scenario, seed, ends), daemon=True
+            target=_rival_dispatch, args=(send, scenario, seeds, ends), daemon=True
         )
         self.process.start()
         send.close()
@@ -2101,9 +2120,9 @@ class _Rival:
             if self.receive.poll(max(0.0, until - time.monotonic())):
                 plan: Plan = self.receive.recv()
                 return plan
-            log.info("the dispatcher with seed %d did not finish in time", self.seed)
+            log.info("the second dispatcher did not finish in time")
         except (EOFError, OSError):
-            log.warning("the dispatcher with seed %d stopped without a plan", self.seed)
+            log.warning("the second dispatcher stopped without a plan")
         finally:
             self.process.terminate()
             self.process.join()
@@ -2111,25 +2130,25 @@ class _Rival:
         return None
 
 
-def _rival(scenario: Scenario, seed: int, until: float) -> _Rival | None:
-    """A `_Rival` dispatching with `seed` until `until`, or None where no process can be
+def _rival(scenario: Scenario, seeds: Sequence[int], until: float) -> _Rival | None:
+    """A `_Rival` dispatching with `seeds` until `until`, or None where no process can be
     started: in a daemonic process (a worker of some pools and clusters), or when the
     system refuses one. The dispatcher alone still makes the plan."""
-    if multiprocessing.current_process().daemon:
+    if not seeds or multiprocessing.current_process().daemon:
         return None
     try:
-        return _Rival(scenario, seed, until)
+        return _Rival(scenario, seeds, until)
     except Exception as e:  # a second plan is worth less than the first: go on without
         log.warning("no second dispatcher: %s", e)
         return None
 
 
-def _rival_dispatch(send: Any, scenario: Scenario, seed: int, ends: float) -> None:
+def _rival_dispatch(send: Any, scenario: Scenario, seeds: Sequence[int], ends: float) -> None:
     """`_Rival`'s process: dispatch until `ends` (a `time.time()` value) and send the plan."""
-    from planner.greedy import dispatch
+    from planner.greedy import dispatch_seeds
 
     try:
-        send.send(dispatch(scenario, seed=seed, deadline=time.monotonic() + ends - time.time()))
+        send.send(dispatch_seeds(scenario, seeds, time.monotonic() + ends - time.time()))
     finally:
         send.close()
 
