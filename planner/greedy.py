@@ -168,7 +168,8 @@ def dispatch_seeds(
     vehicles waiting to fill or not); after the first, each is made only when it can end by
     `deadline`, so a long list of seeds just uses the time there is. Then, time allowing,
     vehicles are kept back for late groups (:func:`_keep_back`) in the best of them.
-    `first`, when given, gets the first seed's plan as soon as it is made.
+    `first`, when given, gets the first seed's plan as soon as it is made. `seeds` holds
+    at least one seed.
     """
     started = time.perf_counter()
     index = _Index(scenario)
@@ -176,6 +177,8 @@ def dispatch_seeds(
     score: tuple[float, ...] = ()
     one_run = 0.0
     for n, seed in enumerate(seeds):
+        if best is not None and not _time_for(deadline, one_run):
+            break
         for fit, wait in _WAYS:
             if best is not None and not _time_for(deadline, one_run):
                 break
