@@ -61,6 +61,7 @@ import math
 import operator
 import random
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -112,6 +113,14 @@ RESERVE_CHOICES = 3
 """Vehicles tried for each group a vehicle is kept back for."""
 RESERVE_DEPTH = 2
 """Groups a vehicle is kept back for together in one trial, at most."""
+STEER_TRIALS = 12
+"""Dispatches tried with some families sent to a place whose last-leg seats went empty."""
+STEER_LEAST = 50
+"""Empty seats at a place, within a town's reach, worth a steering trial."""
+STEER_SHARE = 0.5
+"""Share of the time the seeds have when the best of their plans is steered after."""
+STEER_SHARES = (0.5, 1.0)
+"""Shares of a place's empty seats (within a town's reach) tried as people sent there."""
 
 # How a group reached a place, for the search of its way.
 _START, _OFF, _FOOT, _OWN, _SERVICE, _FLEET = range(6)
@@ -160,27 +169,32 @@ def dispatch_seeds(
     seeds: Sequence[int],
     deadline: float | None = None,
     first: Callable[[Plan], None] | None = None,
+    steer: bool = False,
 ) -> Plan:
     """The best of the dispatcher's plans with each of `seeds` in turn, then refined (see
     :func:`dispatch`, which is this with one seed).
 
     Each seed gives up to four plans (as it comes and with vehicles right-sized, each with
     vehicles waiting to fill or not); after the first, each is made only when it can end by
-    `deadline`, so a long list of seeds just uses the time there is. Then, time allowing,
-    vehicles are kept back for late groups (:func:`_keep_back`) in the best of them.
-    `first`, when given, gets the first seed's plan as soon as it is made. `seeds` holds
-    at least one seed.
+    `deadline`, so a long list of seeds just uses the time there is. With `steer`, the seeds
+    have half the time and the best of their plans is steered (:func:`_steer`) in the
+    other half. Then, time allowing, vehicles are kept back for late groups
+    (:func:`_keep_back`). `first`, when given, gets the first seed's plan as soon as it is
+    made. `seeds` holds at least one seed.
     """
     started = time.perf_counter()
     index = _Index(scenario)
     best: _Dispatcher | None = None
     score: tuple[float, ...] = ()
     one_run = 0.0
+    sampling = deadline
+    if steer and deadline is not None:
+        sampling = time.monotonic() + STEER_SHARE * (deadline - time.monotonic())
     for n, seed in enumerate(seeds):
-        if best is not None and not _time_for(deadline, one_run):
+        if best is not None and not _time_for(sampling, one_run):
             break
         for fit, wait in _WAYS:
-            if best is not None and not _time_for(deadline, one_run):
+            if best is not None and not _time_for(sampling, one_run):
                 break
             began = time.monotonic()
             trial = _Dispatcher(scenario, seed, index, fit=fit, fill_wait=wait)
@@ -195,6 +209,8 @@ def dispatch_seeds(
             assert best is not None
             first(best.plan(time.perf_counter() - started))
     assert best is not None
+    if steer:
+        best, score = _steer(best, score, deadline, one_run)
     best = _keep_back(best, score, deadline, one_run)
     plan = best.plan(time.perf_counter() - started)
     log.info(
@@ -259,6 +275,99 @@ def _keep_back(
     return best
 
 
+def _steer(
+    best: _Dispatcher, score: tuple[float, ...], deadline: float | None, one_run: float
+) -> tuple[_Dispatcher, tuple[float, ...]]:
+    """Send some of the first families of a town to the last leg's services of one place
+    (say an airport) whose seats went empty, and keep each change that gives a better plan.
+
+    The dispatcher sends each family the quickest way there is when it sets off, so the
+    first families all take the quickest flights, which then fill; the families after them
+    find them full, while an airport reached only by a slower way (a ferry) flew with empty
+    seats that the first families could have taken. Each trial takes the families first
+    ready in one town, as many people as about half (then all) of the empty seats they can
+    still reach at one place, and lets them take no last-leg service from anywhere else;
+    the better of the two is kept when it is better than the plan in hand. The town and
+    place with most empty seats go first, worked out again from each plan kept; at most
+    STEER_TRIALS dispatches, each begun only when it can end by `deadline`."""
+    index = best.index
+    parties = best._make_parties(best.seed)  # where each starts, as it starts
+    ends = frozenset(d for p in parties for d in p.destinations)
+    finals: dict[int, list[_Link]] = defaultdict(list)
+    for link in index.links:
+        if link.departs_at is not None and link.dst in ends:
+            finals[link.src].append(link)
+    towns: dict[int, list[_Party]] = defaultdict(list)
+    for party in sorted(parties, key=lambda p: (p.ready, p.order)):
+        if index.danger[party.place] and party.destinations & ends:
+            towns[party.place].append(party)
+    reach = {town: best.reach(here[0]) for town, here in towns.items()}
+    tried: set[tuple[int, int]] = set()
+    trials = 0
+    while trials < STEER_TRIALS:
+        # the empty seats of the plan in hand, each town's reach of them
+        candidates = []
+        for town in towns:
+            for place, links in finals.items():
+                empty = sum(
+                    best.book.seats_left(link)
+                    for link in links
+                    if link.departs - link.lead >= reach[town][place]
+                )
+                if empty >= STEER_LEAST and (town, place) not in tried:
+                    candidates.append((-empty, town, place))
+        if not candidates:
+            break
+        minus_empty, town, place = min(candidates)
+        tried.add((town, place))
+        found: tuple[_Dispatcher, tuple[float, ...], int] | None = None
+        for share in STEER_SHARES:
+            if trials >= STEER_TRIALS or not _time_for(deadline, one_run):
+                break
+            steered = dict(best.steer)
+            people = 0
+            for party in towns[town]:
+                if people >= -minus_empty * share:
+                    break
+                if party.index in steered or not any(
+                    link.dst in party.destinations and link.index in best.accepted[party.profile]
+                    for link in finals[place]
+                ):
+                    continue
+                steered[party.index] = frozenset(
+                    link.index
+                    for other, links in finals.items()
+                    if other != place
+                    for link in links
+                    if link.dst in party.destinations
+                )
+                people += party.people
+            if people == 0:
+                break
+            began = time.monotonic()
+            trial = _Dispatcher(
+                best.s, best.seed, index, fit=best.fit, fill_wait=best.fill_wait, steer=steered
+            )
+            trial.run()
+            trials += 1
+            one_run = max(one_run, time.monotonic() - began)
+            trial_score = trial.score()
+            if trial_score < (score if found is None else found[1]):
+                found = trial, trial_score, people
+        if found is not None:
+            best, score, people = found
+            log.info(
+                "dispatch with %d people of %s sent to %s: %s",
+                people,
+                index.place_ids[town],
+                index.place_ids[place],
+                _shown(best.s, score),
+            )
+        elif trials >= STEER_TRIALS or not _time_for(deadline, one_run):
+            break
+    return best, score
+
+
 def _try_keeping(
     best: _Dispatcher, reserve: dict[int, int], score: tuple[float, ...], budget: int
 ) -> tuple[_Dispatcher | None, tuple[float, ...], int]:
@@ -269,7 +378,9 @@ def _try_keeping(
     made = 0
     for _ in range(min(RESERVE_DEPTH, budget)):
         made += 1
-        trial = _Dispatcher(best.s, best.seed, best.index, reserve, best.fit, best.fill_wait)
+        trial = _Dispatcher(
+            best.s, best.seed, best.index, reserve, best.fit, best.fill_wait, best.steer
+        )
         trial.run()
         trial_score = trial.score()
         if trial_score < score:
@@ -902,8 +1013,11 @@ class _Dispatcher:
         reserve: dict[int, int] | None = None,
         fit: bool = False,
         fill_wait: int = FILL_WAIT,
+        steer: dict[int, frozenset[int]] | None = None,
     ) -> None:
         self.s = scenario
+        self.steer = dict(steer or {})
+        """Per party index: final services it may not take (see :func:`_steer`)."""
         self.fill_wait = fill_wait
         """Longest a vehicle that is not full waits for more passengers (seconds)."""
         self.seed = seed
@@ -1009,6 +1123,7 @@ class _Dispatcher:
                     own_ok=g.own_vehicle,
                     ready=ready,
                     avail=ready,
+                    excluded=self.steer.get(i, frozenset()),
                 )
             )
         return parties
@@ -1068,6 +1183,28 @@ class _Dispatcher:
             return None
         hops = self._explore(party, start, booked, None)
         return None if hops is None else (hops, False)
+
+    def reach(self, party: _Party) -> list[float]:
+        """Earliest arrival at each place from where `party` is, as if no crossing hour or
+        seat were taken yet (see :meth:`_moves`); infinite where it cannot go."""
+        index = self.index
+        earliest = [math.inf] * len(index.place_ids)
+        best: dict[tuple[int, int], int] = {(party.place, _START): party.time}
+        heap: list[tuple[int, int, int, int]] = [(party.time, 0, party.place, _START)]
+        counter = 0
+        while heap:
+            a, _, p, c = heapq.heappop(heap)
+            if best.get((p, c)) != a:
+                continue
+            earliest[p] = min(earliest[p], a)
+            for li in index.out[p]:
+                link = index.links[li]
+                for _mode, arrive, nc in self._moves(party, link, c, a, False):
+                    if arrive < best.get((link.dst, nc), math.inf):
+                        best[(link.dst, nc)] = arrive
+                        counter += 1
+                        heapq.heappush(heap, (arrive, counter, link.dst, nc))
+        return earliest
 
     def _explore(
         self, party: _Party, start: int, booked: bool, ahead: list[float] | None

@@ -2051,9 +2051,9 @@ def _dispatched(
     Where a search follows: at most RESTARTS more dispatches, each begun
     only when a dispatch as long as the longest so far would end by `until`, and none
     unless the plan in hand is `worth` it. Where nothing follows (the dispatcher's plan
-    is the `answer`), up to SEEDS seeds, every way of each (`planner.greedy.dispatch_seeds`),
-    for as long as `until` allows; with 2 or more `workers`, a second process (`_Rival`)
-    takes every other seed."""
+    is the `answer`), up to SEEDS seeds, every way of each, for half the time, and the best
+    plan steered in the other half (`planner.greedy.dispatch_seeds`); with 2 or more
+    `workers`, a second process (`_Rival`) takes every other seed and steers its own best."""
     from planner.greedy import dispatch, dispatch_seeds
 
     def keep(best: Plan, seeds: str, other: Plan | None) -> Plan:
@@ -2066,7 +2066,7 @@ def _dispatched(
         seeds = range(params.seed, params.seed + SEEDS)
         rival = _rival(scenario, seeds[1::2], until) if params.workers >= 2 else None
         mine = seeds if rival is None else seeds[0::2]
-        best = dispatch_seeds(scenario, mine, until, first)
+        best = dispatch_seeds(scenario, mine, until, first, steer=True)
         if rival is not None:
             best = keep(best, f"seeds {_listed(rival.seeds)}", rival.result(until))
         return best
@@ -2148,7 +2148,8 @@ def _rival_dispatch(send: Any, scenario: Scenario, seeds: Sequence[int], ends: f
     from planner.greedy import dispatch_seeds
 
     try:
-        send.send(dispatch_seeds(scenario, seeds, time.monotonic() + ends - time.time()))
+        until = time.monotonic() + ends - time.time()
+        send.send(dispatch_seeds(scenario, seeds, until, steer=True))
     finally:
         send.close()
 

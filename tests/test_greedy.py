@@ -198,6 +198,26 @@ def test_several_seeds_keep_the_best_plan_and_hand_over_the_first_seeds() -> Non
     assert late.objective["evacuated"] == 3
 
 
+def test_steering_sends_early_families_where_seats_went_empty() -> None:
+    # worked out in the file's comment: 120 as it comes, 180 with 60 of the first by ferry
+    scenario = read_scenario(SOLVE / "steer.yaml")
+    plain = dispatch(scenario)
+    assert plain.objective["evacuated"] == 120
+    assert {plain.group(f"L-{n:02}").status for n in range(1, 16)} == {"safe"}
+    plan = dispatch_seeds(scenario, [0], steer=True)
+    assert plan.objective["evacuated"] == 180
+    flown: dict[str, int] = {}
+    for group in plan.groups:
+        for leg in group.legs:
+            if leg.service:
+                flown[leg.service] = flown.get(leg.service, 0) + group.people
+    assert flown == {"S1": 60, "F1": 60, "N1": 60, "N2": 60}
+    assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
+    # no time for it: the plan as it comes
+    late = dispatch_seeds(scenario, [0], deadline=time.monotonic() - 1, steer=True)
+    assert late.objective["evacuated"] == 120
+
+
 # --- reasons ------------------------------------------------------------------------------
 
 HEAD = """

@@ -6,6 +6,7 @@ Every plan made here is also handed to the independent checker, which must accep
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -281,6 +282,22 @@ def test_where_nothing_searches_after_the_dispatcher_a_rival_runs_beside_it(
     seen.clear()
     solve(scenario, SolveParameters(time_limit=30, seed=3, workers=1))
     assert seen == []
+
+
+def test_where_the_dispatchers_plan_is_the_answer_it_is_steered(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # tests/data/solve/steer.yaml: 120 of 180 as it comes, all 180 once 60 of the first
+    # families are sent by ferry to the airport whose seats went empty
+    import planner.model as model
+
+    monkeypatch.setattr(model, "_searchable", lambda _model: False)
+    scenario = read_scenario(Path(__file__).parent / "data" / "solve" / "steer.yaml")
+    with caplog.at_level(logging.INFO, logger="planner.greedy"):
+        plan = solve(scenario, SolveParameters(time_limit=30, workers=1))
+    assert "dispatch with 60 people of town sent to far: evacuated 180" in caplog.text
+    assert plan.objective["evacuated"] == 180
+    assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
 
 
 def test_without_a_process_for_the_rival_the_dispatcher_alone_plans(
