@@ -2048,13 +2048,14 @@ def _dispatched(
     seeds (which reshuffle families that tie on priority and readiness): the best in the
     scenario's objective order. The first plan is handed to `first` as soon as it is made.
 
-    Where a search follows: at most RESTARTS more dispatches, each begun
+    Every dispatch is steered (`planner.greedy.dispatch_seeds`). Where a search follows:
+    at most RESTARTS more dispatches, each begun
     only when a dispatch as long as the longest so far would end by `until`, and none
     unless the plan in hand is `worth` it. Where nothing follows (the dispatcher's plan
     is the `answer`), up to SEEDS seeds, every way of each, for half the time, and the best
     plan steered in the other half (`planner.greedy.dispatch_seeds`); with 2 or more
     `workers`, a second process (`_Rival`) takes every other seed and steers its own best."""
-    from planner.greedy import dispatch, dispatch_seeds
+    from planner.greedy import dispatch_seeds
 
     def keep(best: Plan, seeds: str, other: Plan | None) -> Plan:
         if other is not None and better(scenario, other, best):
@@ -2071,15 +2072,14 @@ def _dispatched(
             best = keep(best, f"seeds {_listed(rival.seeds)}", rival.result(until))
         return best
     began = time.monotonic()
-    best = dispatch(scenario, seed=params.seed, deadline=until)
-    first(best)
+    best = dispatch_seeds(scenario, [params.seed], until, first, steer=True)
     longest = time.monotonic() - began
     for n in range(1, RESTARTS + 1):
         began = time.monotonic()
         if began + 1.2 * longest > until or not worth(best):
             break
         seed = params.seed + n
-        best = keep(best, f"seed {seed}", dispatch(scenario, seed=seed, deadline=until))
+        best = keep(best, f"seed {seed}", dispatch_seeds(scenario, [seed], until, steer=True))
         longest = max(longest, time.monotonic() - began)
     return best
 

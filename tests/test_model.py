@@ -201,15 +201,15 @@ def test_progress_reports_only_true_bounds() -> None:
 
 
 def test_the_dispatcher_is_run_again_with_other_seeds() -> None:
-    # with time for every restart, the plan is the best of the dispatcher's plans with the
-    # seeds from the given one on, and the first of them is handed over at once
+    # with time for every restart, the plan is the best of the dispatcher's steered plans
+    # with the seeds from the given one on, and the first is handed over at once
     import time
 
-    from planner.greedy import dispatch
+    from planner.greedy import dispatch_seeds
     from planner.model import RESTARTS, _dispatched, better
 
     scenario = read_scenario(Path(__file__).parent.parent / "scenarios" / "tripoli-2013.yaml")
-    plans = [dispatch(scenario, seed=3 + n) for n in range(RESTARTS + 1)]
+    plans = [dispatch_seeds(scenario, [3 + n], steer=True) for n in range(RESTARTS + 1)]
     best = plans[0]
     for other in plans[1:]:
         if better(scenario, other, best):
@@ -219,7 +219,10 @@ def test_the_dispatcher_is_run_again_with_other_seeds() -> None:
     found = _dispatched(scenario, params, time.monotonic() + 60, handed.append)
     assert found.objective == best.objective
     assert (found.groups, found.vehicles) == (best.groups, best.vehicles)
-    assert [p.objective for p in handed] == [plans[0].objective]
+    # the first seed's plan is handed over before it is steered: never better than after
+    assert len(handed) == 1
+    assert not better(scenario, handed[0], plans[0])
+    assert handed[0].objective["evacuated"] == 118
 
 
 TRIPOLI = Path(__file__).parent.parent / "scenarios" / "tripoli-2013.yaml"
