@@ -1286,7 +1286,9 @@ class EvacuationModel:
 
         With pooled rides, each stage's solution is packed into the individual vehicles; a
         departure that does not pack is made exact (`add_exact_packing`) and the stage is
-        solved again, so the plan written always keeps every rule.
+        solved again, so the plan written always keeps every rule. When the time is up
+        before a stage's solution packs, the stage before's plan is kept (at the first
+        stage, the families of a departure that does not pack stay put).
         """
         params = params or SolveParameters()
         started = time.monotonic()
@@ -1342,6 +1344,7 @@ class EvacuationModel:
             share = 1.0 if stage == len(order) - 1 else 0.7
             stage_deadline = time.monotonic() + (deadline - time.monotonic()) * share
             first_bound: float | None = None
+            failures: list[tuple[int, int]] = []
             while True:
                 target = (
                     self._to_units(name, best_known[name])
@@ -1368,6 +1371,16 @@ class EvacuationModel:
                     self.model.add_hint(v, candidate[id(v)])
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 log.warning("stage %s: no solution (%s)", name, solver.status_name(status))
+                break
+            if failures and solution is not None:
+                # families of a departure that does not pack would stay put: the last
+                # stage's solution, which packs, is as good on every stage before
+                log.warning(
+                    "stage %s: %d departures do not pack and no time is left to solve again:"
+                    " the plan of the stage before is kept",
+                    name,
+                    len(failures),
+                )
                 break
             solution = candidate
             value = solver.objective_value

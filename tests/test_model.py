@@ -303,6 +303,41 @@ def test_where_the_dispatchers_plan_is_the_answer_it_is_steered(
     assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
 
 
+def test_a_stage_whose_solution_does_not_pack_in_time_keeps_the_plan_before(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # basic.yaml by hand: one family of 3, evacuated 3. Every solution after the first
+    # stage is made to look as if a departure did not pack, however often it is solved
+    # again: when the time is up, the first stage's plan (which packs) is the answer, not
+    # one where the family stays put.
+    from planner.model import EvacuationModel
+
+    stage = {"name": ""}
+    solve_once = EvacuationModel._solve_once
+    assign = EvacuationModel._assign
+
+    def watched(self: EvacuationModel, params: SolveParameters, budget: float, *rest: object):
+        stage["name"] = rest[0] if rest else ""
+        return solve_once(self, params, budget, *rest)  # type: ignore[arg-type]
+
+    def unpacked(self: EvacuationModel, solution: dict[int, int] | None, paths: object = None):
+        chosen, failures = assign(self, solution, paths)  # type: ignore[arg-type]
+        if paths is None and stage["name"] != "evacuated":
+            return chosen, [(0, 0)]
+        return chosen, failures
+
+    monkeypatch.setattr(EvacuationModel, "_solve_once", watched)
+    monkeypatch.setattr(EvacuationModel, "_assign", unpacked)
+    monkeypatch.setattr(EvacuationModel, "add_exact_packing", lambda self, key: None)
+    scenario = read_scenario(Path(__file__).parent / "data" / "solve" / "basic.yaml")
+    model = EvacuationModel(scenario, pooled=True)
+    with caplog.at_level(logging.WARNING, logger="planner.model"):
+        plan = model.solve(SolveParameters(time_limit=3))
+    assert "the plan of the stage before is kept" in caplog.text
+    assert plan.objective["evacuated"] == 3
+    assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
+
+
 def test_without_a_process_for_the_rival_the_dispatcher_alone_plans(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
