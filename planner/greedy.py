@@ -113,7 +113,7 @@ RESERVE_CHOICES = 3
 """Vehicles tried for each group a vehicle is kept back for."""
 RESERVE_DEPTH = 2
 """Groups a vehicle is kept back for together in one trial, at most."""
-STEER_TRIALS = 12
+STEER_TRIALS = 30
 """Dispatches tried with some families sent to a place whose last-leg seats went empty."""
 STEER_LEAST = 50
 """Empty seats at a place, within a town's reach, worth a steering trial."""
