@@ -301,7 +301,15 @@ def _steer(
     for party in sorted(parties, key=lambda p: (p.ready, p.order)):
         if index.danger[party.place] and party.destinations & ends:
             towns[party.place].append(party)
-    reach = {town: best.reach(here[0]) for town, here in towns.items()}
+    # the earliest any family of a town gets to each place: its first of each documents
+    # profile (a town's first family may hold papers a ferry does not take)
+    reach: dict[int, list[float]] = {}
+    for town, here in towns.items():
+        firsts: dict[int, _Party] = {}
+        for party in here:
+            firsts.setdefault(party.profile, party)
+        ways = [best.reach(party) for party in firsts.values()]
+        reach[town] = [min(way[place] for way in ways) for place in range(len(index.place_ids))]
     tried: set[tuple[int, int]] = set()
     trials = 0
     while trials < STEER_TRIALS:

@@ -1373,8 +1373,8 @@ class EvacuationModel:
                 log.warning("stage %s: no solution (%s)", name, solver.status_name(status))
                 break
             if failures and solution is not None:
-                # families of a departure that does not pack would stay put: the last
-                # stage's solution, which packs, is as good on every stage before
+                # families of a departure that does not pack would stay put: the solution
+                # of the stage before packs, and is as good on every stage before this one
                 log.warning(
                     "stage %s: %d departures do not pack and no time is left to solve again:"
                     " the plan of the stage before is kept",

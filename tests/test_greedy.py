@@ -218,6 +218,28 @@ def test_steering_sends_early_families_where_seats_went_empty() -> None:
     assert late.objective["evacuated"] == 120
 
 
+def test_steering_looks_at_every_family_of_a_town_not_only_its_first() -> None:
+    # steer.yaml with a passport-only ferry, passports for the families bound home, and a
+    # worker with an identity card, ready first, bound for a camp by road; the first
+    # families ready half an hour later, still in time for the ferry and the first flight.
+    # The ferry does not take the worker, yet the families of the same town may go by it
+    text = (SOLVE / "steer.yaml").read_text()
+    text = text.replace("  far: {country: MT}", "  far: {country: MT}\n  camp: {country: TN}")
+    text = text.replace(
+        "  - {from: town, to: near, duration: 1h}",
+        "  - {from: town, to: near, duration: 1h}\n  - {from: town, to: camp, duration: 1h}",
+    )
+    text = text.replace("seats: 200}", "seats: 200, documents: [passport]}")
+    text = text.replace(
+        "destination: home}", "destination: home, documents: [passport], ready: +30m}"
+    )
+    text = text.replace("ready: +6h}", "ready: +6h, documents: [passport]}")
+    text += "  - {id: W, size: 1, at: town, destination: camp, documents: [id_card]}\n"
+    scenario = parse_scenario(text)
+    assert dispatch(scenario).objective["evacuated"] == 121  # the worker and 120 home
+    assert dispatch_seeds(scenario, [0], steer=True).objective["evacuated"] == 181
+
+
 # --- reasons ------------------------------------------------------------------------------
 
 HEAD = """
