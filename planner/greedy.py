@@ -299,7 +299,7 @@ def _steer(
             finals[link.src].append(link)
     towns: dict[int, list[_Party]] = defaultdict(list)
     for party in sorted(parties, key=lambda p: (p.ready, p.order)):
-        if index.danger[party.place] and party.destinations & ends:
+        if index.danger[party.place]:
             towns[party.place].append(party)
     # the earliest any family of a town gets to each place: its first of each documents
     # profile (a town's first family may hold papers a ferry does not take)
@@ -328,6 +328,8 @@ def _steer(
             break
         minus_empty, town, place = min(candidates)
         tried.add((town, place))
+        # per set of destinations: the last-leg services from anywhere but `place`
+        elsewhere: dict[frozenset[int], frozenset[int]] = {}
         found: tuple[_Dispatcher, tuple[float, ...], int] | None = None
         for share in STEER_SHARES:
             if trials >= STEER_TRIALS or not _time_for(deadline, one_run):
@@ -342,20 +344,20 @@ def _steer(
                     for link in finals[place]
                 ):
                     continue
-                steered[party.index] = frozenset(
-                    link.index
-                    for other, links in finals.items()
-                    if other != place
-                    for link in links
-                    if link.dst in party.destinations
-                )
+                if party.destinations not in elsewhere:
+                    elsewhere[party.destinations] = frozenset(
+                        link.index
+                        for other, links in finals.items()
+                        if other != place
+                        for link in links
+                        if link.dst in party.destinations
+                    )
+                steered[party.index] = elsewhere[party.destinations]
                 people += party.people
             if people == 0:
                 break
             began = time.monotonic()
-            trial = _Dispatcher(
-                best.s, best.seed, index, fit=best.fit, fill_wait=best.fill_wait, steer=steered
-            )
+            trial = best.again(steer=steered)
             trial.run()
             trials += 1
             one_run = max(one_run, time.monotonic() - began)
@@ -386,9 +388,7 @@ def _try_keeping(
     made = 0
     for _ in range(min(RESERVE_DEPTH, budget)):
         made += 1
-        trial = _Dispatcher(
-            best.s, best.seed, best.index, reserve, best.fit, best.fill_wait, best.steer
-        )
+        trial = best.again(reserve=reserve)
         trial.run()
         trial_score = trial.score()
         if trial_score < score:
@@ -1089,6 +1089,21 @@ class _Dispatcher:
             )
             for i, v in enumerate(scenario.vehicles)
         ]
+
+    def again(
+        self, reserve: dict[int, int] | None = None, steer: dict[int, frozenset[int]] | None = None
+    ) -> _Dispatcher:
+        """A fresh dispatcher with the same seed and way, these vehicles kept back (none when
+        not given) and these families steered (this one's when not given)."""
+        return _Dispatcher(
+            self.s,
+            self.seed,
+            self.index,
+            reserve,
+            self.fit,
+            self.fill_wait,
+            self.steer if steer is None else steer,
+        )
 
     # --- set-up ---------------------------------------------------------------------
 

@@ -2062,12 +2062,12 @@ def _dispatched(
     scenario's objective order. The first plan is handed to `first` as soon as it is made.
 
     Every dispatch is steered (`planner.greedy.dispatch_seeds`). Where a search follows:
-    at most RESTARTS more dispatches, each begun
-    only when a dispatch as long as the longest so far would end by `until`, and none
-    unless the plan in hand is `worth` it. Where nothing follows (the dispatcher's plan
-    is the `answer`), up to SEEDS seeds, every way of each, for half the time, and the best
-    plan steered in the other half (`planner.greedy.dispatch_seeds`); with 2 or more
-    `workers`, a second process (`_Rival`) takes every other seed and steers its own best."""
+    at most RESTARTS more dispatches, each begun only when a dispatch as long as the
+    longest so far would end by `until`, and none unless the plan in hand is `worth` it.
+    Where nothing follows (the dispatcher's plan is the `answer`): up to SEEDS seeds, every
+    way of each, for half the time, and the best plan steered in the other half; with 2 or
+    more `workers`, a second process (`_Rival`) takes every other seed and steers its own
+    best."""
     from planner.greedy import dispatch_seeds
 
     def keep(best: Plan, seeds: str, other: Plan | None) -> Plan:
