@@ -1860,6 +1860,11 @@ class _Dispatcher:
                 continue
             if party.index in riding:
                 continue
+            if self._ends_full(party):
+                # its way leads to a place that filled since it was found: a fresh way
+                if not self._set_route(party):
+                    continue
+                self._rerouted(party)
             shared = model is not None and self._way_key(party) == model_way
             route = model.route if shared and model is not None else party.route
             way = tuple(route)
@@ -1891,6 +1896,20 @@ class _Dispatcher:
                 self.book.spans(self._stays(run, run.rides[-1:]), known)
             else:
                 known = self.book.fitting(self._stays(run))
+
+    def _ends_full(self, party: _Party) -> bool:
+        """Does the party's way end at a place with no room left for it to the end? Then
+        every way into that place is closed to it (True), as for a trip it leads."""
+        if not party.route:
+            return False
+        end = self.index.links[party.route[-1][0]].dst
+        if self.book.first_open_cell(end, party.people) is not None:
+            return False
+        into = frozenset(self.index.into[end])
+        if into <= party.excluded:
+            return False
+        party.excluded = party.excluded | into
+        return True
 
     def _with_rider(
         self,

@@ -70,6 +70,7 @@ HAND_OUTCOMES = {
     "priority": (4, 26.0, 8.0),
     "stay_aboard": (3, 6.0, 6.0),
     "flight_seats": (3, 0.0, 48.0),
+    "shelter_fills": (20, 70.0, 70.0),
 }
 
 
@@ -88,6 +89,16 @@ def test_shuttle_takes_two_families_then_comes_back_for_the_third() -> None:
     trips = [(leg.from_, leg.to, len(leg.groups)) for leg in bus.legs]
     assert trips == [("a", "b", 2), ("b", "a", 0), ("a", "b", 1)]
     assert data["objective"]["makespan"] == pytest.approx(3.0)
+
+
+def test_once_a_shelter_is_full_the_bus_takes_whole_loads_to_the_other() -> None:
+    # the two families left at p learn together that a is full, so both ride to b at once;
+    # before, only the one the trip was for did, and the bus went twice (makespan 9 h)
+    _, plan, data = dispatched("shelter_fills")
+    (bus,) = plan.vehicles
+    trips = [(leg.from_, leg.to, len(leg.groups)) for leg in bus.legs]
+    assert trips == [("a", "p", 0), ("p", "a", 2), ("a", "p", 0), ("p", "b", 2)]
+    assert data["objective"]["makespan"] == pytest.approx(5.0)
 
 
 def test_uneven_families_never_share_the_van() -> None:

@@ -46,6 +46,7 @@ HAND_OPTIMA = {
     "priority": (4, 26.0, 8.0, None),
     "stay_aboard": (3, 6.0, 6.0, None),
     "flight_seats": (3, 0.0, 48.0, None),
+    "shelter_fills": (20, 70.0, 70.0, 5.0),
 }
 
 
