@@ -296,13 +296,18 @@ def sooner(
     one by `deadline` (a `time.monotonic()` value), and the earliest grid time by which any
     plan could, when the flow proves one (None otherwise).
 
-    A binary search on the last arrival, from `lowest` (a bound known already, in grid
-    steps) to just before `plan`'s: at each grid time CP-SAT is asked whether the flow can
-    make it (`WholeFlow.by`); on a yes, the pooled model restricted to the flow's departures
-    turns them into whole families on named vehicles, and the search goes on below what it
-    found; on a no (or no answer, or no whole plan), above.
+    A search on the last arrival, from `lowest` (a bound known already, in grid steps) to
+    just before `plan`'s: at each grid time CP-SAT is asked whether the flow can make it
+    (`WholeFlow.by`); on a yes, the pooled model restricted to the flow's departures turns
+    them into whole families on named vehicles, and the search goes on below what it found;
+    on a no (or no answer, or no whole plan), above. The lowest time is asked first, which
+    CP-SAT often rules out at once; then the search comes down from the top: one step below
+    the best plan, twice as far below each plan found, and one step again after anything
+    else. CP-SAT says yes to a loose deadline in a second or two, while a deadline close to
+    the optimum may take it minutes either way: halving the range first spends the time
+    where no answer comes.
     """
-    from planner.model import EvacuationModel, better
+    from planner.model import SEARCH_TIDY, EvacuationModel, better
 
     whole = WholeFlow(model)
     step_hours = model.grid.step / 3600.0
@@ -317,13 +322,14 @@ def sooner(
             proven = linear
     lo, hi = lowest, round(float(best.objective["makespan"] or 0) / step_hours) - 1
     first = True
+    stride = 1
     while lo <= hi:
         left = deadline - time.monotonic()
         if left < 1.0:
             break
-        # the lowest deadline first, which CP-SAT often rules out at once; then halves
-        mid = lo if first else (lo + hi) // 2
+        mid = lo if first else max(lo, hi - stride + 1)
         first = False
+        stride = 1
         answer, frame = whole.by(mid, need, max(1.0, left / 3), params)
         log.info("whole-number flow by %.2f h: %s", mid * step_hours, answer)
         if answer == "no" and whole.relaxes_every_plan:
@@ -334,8 +340,9 @@ def sooner(
         restricted = EvacuationModel(model.scenario, pooled=True, allowed=frame, build=False)
         restricted._build()
         until = min(deadline, time.monotonic() + max(2.0, 0.5 * (deadline - time.monotonic())))
-        found = restricted.solve(params, deadline=until, start=best)
+        found = restricted.solve(params, deadline=until, start=best, tidy=SEARCH_TIDY)
         if better(model.scenario, found, best):
+            stride = 2 * max(1, hi - mid + 1)
             best = found
             hi = min(mid, round(float(best.objective["makespan"] or 0) / step_hours)) - 1
         else:

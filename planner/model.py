@@ -1281,8 +1281,12 @@ class EvacuationModel:
         params: SolveParameters | None = None,
         deadline: float | None = None,
         start: Plan | None = None,
+        tidy: float | None = None,
     ) -> Plan:
         """Solve the objectives in order and return the plan with its proven bounds.
+
+        `tidy`: at most this many seconds for dropping needless driving at the end (see
+        `_tidy`); by default a fifth of the time limit, at least a second.
 
         With pooled rides, each stage's solution is packed into the individual vehicles; a
         departure that does not pack is made exact (`add_exact_packing`) and the stage is
@@ -1431,12 +1435,13 @@ class EvacuationModel:
                 stats=dict(start.stats, bounds_from="static"),
             )
         if solution is not None and len(values) == len(order):
-            solution = self._tidy(solution, params, deadline) or solution
+            most = max(1.0, 0.2 * params.time_limit) if tidy is None else tidy
+            solution = self._tidy(solution, params, deadline, most) or solution
         seconds = time.monotonic() - started
         return self._extract(solution, bounds, solved, seconds)
 
     def _tidy(
-        self, solution: dict[int, int], params: SolveParameters, deadline: float
+        self, solution: dict[int, int], params: SolveParameters, deadline: float, most: float
     ) -> dict[int, int] | None:
         """With every objective held at its value, drop needless driving: fewest vehicle
         moves, then the least driving time. Not an objective of SCENARIO.md; it only
@@ -1447,7 +1452,7 @@ class EvacuationModel:
             for va in arcs
             if va.link is not None
         ]
-        remaining = min(deadline - time.monotonic(), max(1.0, 0.2 * params.time_limit))
+        remaining = min(deadline - time.monotonic(), most)
         if not terms or remaining < 0.2:
             return None
         self.model.minimize(_weighted(terms))
@@ -1892,9 +1897,8 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         plan = _from_flow(model, start, params, deadline)
     elif start is not None and _sooner_fits(model, start):
         # a shuttle: the flow's plan first, then the deadline search on whole vehicles
-        start = _from_flow(
-            model, start, params, time.monotonic() + 0.3 * (deadline - time.monotonic())
-        )
+        until = time.monotonic() + 0.3 * (deadline - time.monotonic())
+        start = _from_flow(model, start, params, until, tidy=SEARCH_TIDY)
         plan, start = _sooner(model, start, params, deadline)
     else:
         if start is not None and model.size_estimate > FLOW_FIRST:
@@ -1939,12 +1943,16 @@ def solve_direct(scenario: Scenario, params: SolveParameters | None = None) -> P
 
 
 def _from_flow(
-    model: EvacuationModel, start: Plan, params: SolveParameters, deadline: float
+    model: EvacuationModel,
+    start: Plan,
+    params: SolveParameters,
+    deadline: float,
+    tidy: float | None = None,
 ) -> Plan:
     """A plan from the aggregated flow (`planner.flow`): its departures, turned into whole
     families on named vehicles by the pooled model restricted to them. The restricted
     model's own bounds hold only for it, so none of them is kept; `start` is returned when
-    nothing better comes out."""
+    nothing better comes out. `tidy` as for `EvacuationModel.solve`."""
     from planner.flow import skeleton
 
     if not _flow_fits(model):
@@ -1959,11 +1967,16 @@ def _from_flow(
         log.info("the restricted model is too large too (%d arcs)", restricted.size_estimate)
         return start
     restricted._build()
-    plan = restricted.solve(params, deadline=deadline, start=start)
+    plan = restricted.solve(params, deadline=deadline, start=start, tidy=tidy)
     log.info("plan from the aggregated flow: %s", plan.objective)
     if not better(model.scenario, plan, start):
         return start
     return _judged(model, plan, FLOW_METHOD)
+
+
+SEARCH_TIDY = 1.0
+"""Seconds at most for dropping needless driving from a plan that a search goes on from
+(the deadline search on the whole-number flow): the time counts more for the search."""
 
 
 def _sooner_fits(model: EvacuationModel, start: Plan) -> bool:
