@@ -1884,12 +1884,15 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     meets = start is not None and _meets(scenario, start, model.known_bounds())
     if params.progress is not None:
         params = replace(params, progress=_true_bounds(model, params.progress))
+    # what was tried after the dispatcher, for a plan that comes out of it unchanged
+    tried = "no time left for cp-sat"
     if meets:
         log.info("the dispatcher's plan meets every bound: nothing to search for")
         plan = start  # type: ignore[assignment]
     elif start is not None and deadline - time.monotonic() < 0.25 * params.time_limit:
         plan = start
     elif start is not None and model.too_large:
+        tried = "not improved by the aggregated flow"
         log.info(
             "the CP-SAT model would have about %d arcs: planning from the aggregated flow",
             model.size_estimate,
@@ -1897,6 +1900,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         plan = _from_flow(model, start, params, deadline)
     elif start is not None and _sooner_fits(model, start):
         # a shuttle: the flow's plan first, then the deadline search on whole vehicles
+        tried = "not improved by the whole-number flow"
         until = time.monotonic() + 0.3 * (deadline - time.monotonic())
         start = _from_flow(model, start, params, until, tidy=SEARCH_TIDY)
         plan, start = _sooner(model, start, params, deadline)
@@ -1915,11 +1919,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         if judged.status == "optimal":
             how = "proven optimal by the bounds"
         elif plan is start:
-            how = (
-                "not improved by the aggregated flow"
-                if model.too_large
-                else "no time left for cp-sat"
-            )
+            how = tried
         else:
             how = "not improved by cp-sat"
         plan = replace(judged, stats=dict(judged.stats, method=f"greedy, {how}"))
