@@ -1436,7 +1436,10 @@ class EvacuationModel:
             )
         if solution is not None and len(values) == len(order):
             most = max(1.0, 0.2 * params.time_limit) if tidy is None else tidy
-            solution = self._tidy(solution, params, deadline, most) or solution
+            tidied = self._tidy(solution, params, deadline, most)
+            # the tidy stage knows nothing of packing: its solution is kept only if it packs
+            if tidied is not None and not (self.pooled and self._assign(tidied)[1]):
+                solution = tidied
         seconds = time.monotonic() - started
         return self._extract(solution, bounds, solved, seconds)
 

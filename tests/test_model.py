@@ -339,6 +339,37 @@ def test_a_stage_whose_solution_does_not_pack_in_time_keeps_the_plan_before(
     assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
 
 
+def test_a_tidied_solution_that_does_not_pack_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    # basic.yaml by hand: one family of 3, evacuated 3. The tidy stage (fewest vehicle moves)
+    # knows nothing of packing; its solution is made to look as if a departure did not pack,
+    # and the plan must then be the last stage's, not one where the family stays put.
+    from planner.model import EvacuationModel
+
+    tidied: list[dict[int, int]] = []
+    tidy = EvacuationModel._tidy
+    assign = EvacuationModel._assign
+
+    def watched(self: EvacuationModel, *args: object) -> dict[int, int] | None:
+        solution = tidy(self, *args)  # type: ignore[arg-type]
+        if solution is not None:
+            tidied.append(solution)
+        return solution
+
+    def unpacked(self: EvacuationModel, solution: dict[int, int] | None, paths: object = None):
+        if any(solution is t for t in tidied):
+            return {}, [(0, 0)]  # no ride packed
+        return assign(self, solution, paths)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(EvacuationModel, "_tidy", watched)
+    monkeypatch.setattr(EvacuationModel, "_assign", unpacked)
+    scenario = read_scenario(Path(__file__).parent / "data" / "solve" / "basic.yaml")
+    model = EvacuationModel(scenario, pooled=True)
+    plan = model.solve(SolveParameters(time_limit=3))
+    assert tidied, "the tidy stage ran"
+    assert plan.objective["evacuated"] == 3
+    assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
+
+
 def test_without_a_process_for_the_rival_the_dispatcher_alone_plans(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
