@@ -300,12 +300,13 @@ def sooner(
     just before `plan`'s: at each grid time CP-SAT is asked whether the flow can make it
     (`WholeFlow.by`); on a yes, the pooled model restricted to the flow's departures turns
     them into whole families on named vehicles, and the search goes on below what it found;
-    on a no (or no answer, or no whole plan), above. The lowest time is asked first, which
-    CP-SAT often rules out at once; then the search comes down from the top: one step below
-    the best plan, twice as far below each plan found, and one step again after anything
-    else. CP-SAT says yes to a loose deadline in a second or two, while a deadline close to
-    the optimum may take it minutes either way: halving the range first spends the time
-    where no answer comes.
+    on a no (or no answer), above; on a yes that gives no better whole plan, above while a
+    looser time is left to try, else below. The lowest time is asked first, which CP-SAT
+    often rules out at once; then the search comes down from the top: one step below the
+    best plan, twice as far below each plan found, and one step again after anything else.
+    CP-SAT says yes to a loose deadline in a second or two, while a deadline close to the
+    optimum may take it minutes either way: halving the range first spends the time where
+    no answer comes.
     """
     from planner.model import SEARCH_TIDY, EvacuationModel, better
 
@@ -345,6 +346,10 @@ def sooner(
             stride = 2 * max(1, hi - mid + 1)
             best = found
             hi = min(mid, round(float(best.objective["makespan"] or 0) / step_hours)) - 1
-        else:
+        elif mid < hi:
             lo = mid + 1
+        else:
+            # no whole plan from the flow's departures, and none looser left to try: the
+            # flow by an earlier time has other departures, which may do
+            hi = mid - 1
     return best, proven

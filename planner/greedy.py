@@ -961,6 +961,16 @@ class _Bookings:
                 return False
         return True
 
+    def full_for_good(self, place: int, people: int) -> bool:
+        """No room for `people` more to stay at `place` to the end (`first_open_cell` is
+        None), in constant time."""
+        occ = self.occupancy.get(place)
+        if occ is None:
+            return False
+        cap = self.index.capacity[place]
+        assert cap is not None
+        return occ[-1] > cap - people
+
     def first_open_cell(self, place: int, people: int) -> int | None:
         """The first grid cell from which `people` more could stay at `place` for good; 0
         when the place has no capacity, None when it is full to the end."""
@@ -1903,7 +1913,7 @@ class _Dispatcher:
         if not party.route:
             return False
         end = self.index.links[party.route[-1][0]].dst
-        if self.book.first_open_cell(end, party.people) is not None:
+        if not self.book.full_for_good(end, party.people):
             return False
         into = frozenset(self.index.into[end])
         if into <= party.excluded:
