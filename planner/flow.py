@@ -24,7 +24,7 @@ import logging
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -301,7 +301,8 @@ def sooner(
     (`WholeFlow.by`); on a yes, the pooled model restricted to the flow's departures turns
     them into whole families on named vehicles, and the search goes on below what it found;
     on a no (or no answer), above; on a yes that gives no better whole plan, above while a
-    looser time is left to try, else below. The lowest time is asked first, which CP-SAT
+    looser time is left to try, else below; on no answer with no looser time left, the
+    same time again with another seed. The lowest time is asked first, which CP-SAT
     often rules out at once; then the search comes down from the top: one step below the
     best plan, twice as far below each plan found, and one step again after anything else.
     CP-SAT says yes to a loose deadline in a second or two, while a deadline close to the
@@ -324,6 +325,7 @@ def sooner(
     lo, hi = lowest, round(float(best.objective["makespan"] or 0) / step_hours) - 1
     first = True
     stride = 1
+    retries = 0  # of the loosest deadline left, each with another seed
     while lo <= hi:
         left = deadline - time.monotonic()
         if left < 1.0:
@@ -331,10 +333,17 @@ def sooner(
         mid = lo if first else max(lo, hi - stride + 1)
         first = False
         stride = 1
-        answer, frame = whole.by(mid, need, max(1.0, left / 3), params)
+        asked = replace(params, seed=params.seed + retries)
+        answer, frame = whole.by(mid, need, max(1.0, left / 3), asked)
         log.info("whole-number flow by %.2f h: %s", mid * step_hours, answer)
         if answer == "no" and whole.relaxes_every_plan:
             proven = max(proven or 0, mid + 1)
+        if answer == "unknown" and mid == hi:
+            # nothing looser is left: CP-SAT's time to a yes varies much from seed to
+            # seed, so the same deadline again with another, in what time is left
+            retries += 1
+            continue
+        retries = 0
         if answer != "yes" or frame is None:
             lo = mid + 1
             continue
