@@ -977,11 +977,11 @@ class _Bookings:
         occ = self.occupancy.get(place)
         if occ is None:
             return 0
+        if self.full_for_good(place, people):
+            return None
         cap = self.index.capacity[place]
         assert cap is not None
         room = cap - people
-        if occ[-1] > room:
-            return None
         if max(occ) <= room:
             return 0
         # Back from the end a stretch at a time; the last stretch with a fuller cell is
@@ -1832,12 +1832,9 @@ class _Dispatcher:
             return None
         if not self.book.fits(self._stays(run)):
             lead.trouble = self._full_words(end, now)
-            if self.book.first_open_cell(end, lead.people) is None:
+            if self._bar_if_full(lead, end):
                 # full for good: another of its destinations (or another way) may have room
-                into = frozenset(self.index.into[end])
-                if not into <= lead.excluded:
-                    lead.excluded = lead.excluded | into
-                    return self._lead_run(van, lead, now)
+                return self._lead_run(van, lead, now)
             self.no_room.add(tried)
             return None
         return run
@@ -1870,7 +1867,7 @@ class _Dispatcher:
                 continue
             if party.index in riding:
                 continue
-            if self._ends_full(party):
+            if party.route and self._bar_if_full(party, index.links[party.route[-1][0]].dst):
                 # its way leads to a place that filled since it was found: a fresh way
                 if not self._set_route(party):
                     continue
@@ -1907,15 +1904,12 @@ class _Dispatcher:
             else:
                 known = self.book.fitting(self._stays(run))
 
-    def _ends_full(self, party: _Party) -> bool:
-        """Does the party's way end at a place with no room left for it to the end? Then
-        every way into that place is closed to it (True), as for a trip it leads."""
-        if not party.route:
+    def _bar_if_full(self, party: _Party, place: int) -> bool:
+        """When `place` has no room left for the party to the end, close every way into it
+        to the party; True when that closed a way it had."""
+        if not self.book.full_for_good(place, party.people):
             return False
-        end = self.index.links[party.route[-1][0]].dst
-        if not self.book.full_for_good(end, party.people):
-            return False
-        into = frozenset(self.index.into[end])
+        into = frozenset(self.index.into[place])
         if into <= party.excluded:
             return False
         party.excluded = party.excluded | into
