@@ -44,12 +44,15 @@ class Skeleton:
     """The departures the linear optimum of the aggregated flow uses.
 
     `people`: commodity key (see `planner.relaxation.commodity_key`) -> {(link index, grid time)};
-    `fleet`: fleet kind id -> {(link index, grid time)}; `objective`: the flow's own values.
+    `fleet`: fleet kind id -> {(link index, grid time)}; `objective`: the flow's own values;
+    `vehicles`: when the flow counts whole vehicles, one itinerary per named vehicle that
+    moves (see `planner.rides.Itineraries`).
     """
 
     people: dict[tuple, frozenset[tuple[int, int]]]
     fleet: dict[str, frozenset[tuple[int, int]]]
     objective: dict[str, float]
+    vehicles: dict[int, tuple[tuple[int, int], ...]] | None = None
 
 
 def skeleton(model: EvacuationModel, deadline: float, start: Plan | None = None) -> Skeleton | None:
@@ -182,9 +185,10 @@ def _add_plan_moves(
                 fleet[kind].add((lk.index, model.grid.seconds(vleg.depart) // step))
 
 
-INTEGER_COLUMNS = 10_000
+INTEGER_COLUMNS = 40_000
 """Above this many columns CP-SAT rarely settles a deadline of the whole-number flow in the
-seconds a planner waits (2 cores)."""
+seconds a planner waits (2 cores). Measured: 28,000 columns (the SH-L benchmark, 50 vehicles
+and 2,400 people) give a yes at the linear bound in about 5 s."""
 
 
 class WholeFlow:
@@ -193,9 +197,9 @@ class WholeFlow:
     The linear optimum lets half a bus drive to each of two towns; here every vehicle of a
     kind goes one way, which is what makes a shuttle's makespan hard. Asked whether the flow
     can bring `need` people home by a grid time (`by`), CP-SAT answers often in seconds on a
-    few thousand columns: a yes comes with departures for the restricted pooled model (as
-    `skeleton`'s do); a no is a true bound when the flow is a relaxation of every plan
-    (`relaxes_every_plan`).
+    few thousand columns: a yes comes with the departures (as `skeleton`'s) and with an
+    itinerary for each named vehicle, on which `planner.rides` seats the families; a no is
+    a true bound when the flow is a relaxation of every plan (`relaxes_every_plan`).
     """
 
     def __init__(self, model: EvacuationModel) -> None:
@@ -265,18 +269,50 @@ class WholeFlow:
             return "unknown", None
         people: dict[tuple, set[tuple[int, int]]] = defaultdict(set)
         fleet: dict[str, set[tuple[int, int]]] = defaultdict(set)
+        counts: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
         keys = flow.commodity_keys()
         for j, (what, number, link, t) in flow.moves.items():
-            if solver.value(x[j]) > 0:
+            n = solver.value(x[j])
+            if n > 0:
                 if what == "people":
                     people[keys[number]].add((link, t))
                 else:
                     fleet[flow.pool_fleet(number)].add((link, t))
+                    counts[flow.pool_fleet(number)].append((t, link, n))
         # without `start`'s departures: the restricted model stays small and has to follow
         # the flow, which is what makes it quick
-        return "yes", _frame(
+        frame = _frame(
             self.m, people, fleet, None, {"makespan": latest * self.m.grid.step / 3600.0}
         )
+        return "yes", replace(frame, vehicles=self._itineraries(counts))
+
+    def _itineraries(
+        self, counts: dict[str, list[tuple[int, int, int]]]
+    ) -> dict[int, tuple[tuple[int, int], ...]] | None:
+        """The whole vehicles of each kind split into named vehicles: `counts` holds, by
+        fleet kind, (grid time, link index, vehicles) for each move. Moves are given out in
+        time order, each to a vehicle of the kind that is then where the move starts (the
+        one there longest; the vehicle first in the file on a tie). The flow keeps the
+        vehicles of a kind where they are unless they drive, so one is always there; None
+        if not."""
+        m = self.m
+        out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for kind, moves in counts.items():
+            free: dict[int, tuple[int, int]] = {}  # vehicle -> (grid time, place)
+            for vi, v in enumerate(m.vehicles):
+                start = m.places[v.at]
+                if v.fleet == kind and (v.countries is None or m.country[start] in v.countries):
+                    free[vi] = (max(0, m.grid.up(m.grid.seconds(v.available))), start)
+            for t, li, n in sorted(moves):
+                lk = m.links[li]
+                for _ in range(n):
+                    there = [vi for vi, (at, p) in free.items() if p == lk.src and at <= t]
+                    if not there:
+                        return None
+                    vi = min(there, key=lambda v: (free[v][0], v))
+                    out[vi].append((li, t))
+                    free[vi] = (self.flow._head_time(t, lk.departs[t]), lk.dst)
+        return {vi: tuple(path) for vi, path in out.items()}
 
 
 def _same_flow(a: FlowRelaxation, b: FlowRelaxation) -> bool:
@@ -298,8 +334,9 @@ def sooner(
 
     A search on the last arrival, from `lowest` (a bound known already, in grid steps) to
     just before `plan`'s: at each grid time CP-SAT is asked whether the flow can make it
-    (`WholeFlow.by`); on a yes, the pooled model restricted to the flow's departures turns
-    them into whole families on named vehicles, and the search goes on below what it found;
+    (`WholeFlow.by`); on a yes, the families are seated on the flow's named vehicles
+    (`planner.rides.seat`, or the pooled model restricted to the flow's departures when
+    that seats fewer: `_whole_plan`), and the search goes on below what it found;
     on a no (or no answer), above; on a yes that gives no better whole plan, above while a
     looser time is left to try, else below; on no answer with no looser time left, the
     same time again with another seed. The lowest time is asked first, which CP-SAT
@@ -309,8 +346,9 @@ def sooner(
     optimum may take it minutes either way: halving the range first spends the time where
     no answer comes.
     """
-    from planner.model import SEARCH_TIDY, EvacuationModel, better
+    from planner.model import better
 
+    started = time.monotonic()
     whole = WholeFlow(model)
     step_hours = model.grid.step / 3600.0
     need = int(plan.objective.get("evacuated") or 0)
@@ -338,6 +376,7 @@ def sooner(
         log.info("whole-number flow by %.2f h: %s", mid * step_hours, answer)
         if answer == "no" and whole.relaxes_every_plan:
             proven = max(proven or 0, mid + 1)
+            _report(params, started, best, proven, step_hours)
         if answer == "unknown" and mid == hi:
             # nothing looser is left: CP-SAT's time to a yes varies much from seed to
             # seed, so the same deadline again with another, in what time is left
@@ -347,14 +386,13 @@ def sooner(
         if answer != "yes" or frame is None:
             lo = mid + 1
             continue
-        restricted = EvacuationModel(model.scenario, pooled=True, allowed=frame, build=False)
-        restricted._build()
         until = min(deadline, time.monotonic() + max(2.0, 0.5 * (deadline - time.monotonic())))
-        found = restricted.solve(params, deadline=until, start=best, tidy=SEARCH_TIDY)
+        found = _whole_plan(model, frame, mid, best, params, until)
         if better(model.scenario, found, best):
             stride = 2 * max(1, hi - mid + 1)
             best = found
             hi = min(mid, round(float(best.objective["makespan"] or 0) / step_hours)) - 1
+            _report(params, started, best, proven, step_hours)
         elif mid < hi:
             lo = mid + 1
         else:
@@ -362,3 +400,40 @@ def sooner(
             # flow by an earlier time has other departures, which may do
             hi = mid - 1
     return best, proven
+
+
+def _report(
+    params: SolveParameters, started: float, best: Plan, proven: int | None, step_hours: float
+) -> None:
+    """Tell `params.progress` the makespan of the best plan so far and the bound proven."""
+    if params.progress is not None:
+        bound = math.nan if proven is None else proven * step_hours
+        params.progress(
+            "makespan", time.monotonic() - started, float(best.objective["makespan"] or 0), bound
+        )
+
+
+def _whole_plan(
+    model: EvacuationModel,
+    frame: Skeleton,
+    latest: int,
+    best: Plan,
+    params: SolveParameters,
+    deadline: float,
+) -> Plan:
+    """A plan from a yes of the whole-number flow: the families seated on the flow's named
+    vehicles (`planner.rides.seat`), which takes a second or two, and when that gets fewer
+    people home than `best`, the pooled model restricted to the flow's departures, which
+    may change the vehicles' moves too but is much slower."""
+    from planner.model import SEARCH_TIDY, EvacuationModel
+    from planner.rides import seat
+
+    if frame.vehicles:
+        seated = seat(model, frame.vehicles, params, deadline, latest)
+        if seated is not None and (seated.objective["evacuated"] or 0) >= (
+            best.objective["evacuated"] or 0
+        ):
+            return seated
+    restricted = EvacuationModel(model.scenario, pooled=True, allowed=frame, build=False)
+    restricted._build()
+    return restricted.solve(params, deadline=deadline, start=best, tidy=SEARCH_TIDY)

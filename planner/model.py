@@ -1894,6 +1894,10 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         plan = start  # type: ignore[assignment]
     elif start is not None and deadline - time.monotonic() < 0.25 * params.time_limit:
         plan = start
+    elif start is not None and _sooner_fits(model, start):
+        # a shuttle: the deadline search on whole vehicles, from the dispatcher's plan
+        tried = "not improved by the whole-number flow"
+        plan, start = _sooner(model, start, params, deadline)
     elif start is not None and model.too_large:
         tried = "not improved by the aggregated flow"
         log.info(
@@ -1901,12 +1905,6 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             model.size_estimate,
         )
         plan = _from_flow(model, start, params, deadline)
-    elif start is not None and _sooner_fits(model, start):
-        # a shuttle: the flow's plan first, then the deadline search on whole vehicles
-        tried = "not improved by the whole-number flow"
-        until = time.monotonic() + 0.3 * (deadline - time.monotonic())
-        start = _from_flow(model, start, params, until, tidy=SEARCH_TIDY)
-        plan, start = _sooner(model, start, params, deadline)
     else:
         if start is not None and model.size_estimate > FLOW_FIRST:
             # the flow finds a good start in seconds where CP-SAT alone may take minutes
@@ -1950,12 +1948,11 @@ def _from_flow(
     start: Plan,
     params: SolveParameters,
     deadline: float,
-    tidy: float | None = None,
 ) -> Plan:
     """A plan from the aggregated flow (`planner.flow`): its departures, turned into whole
     families on named vehicles by the pooled model restricted to them. The restricted
     model's own bounds hold only for it, so none of them is kept; `start` is returned when
-    nothing better comes out. `tidy` as for `EvacuationModel.solve`."""
+    nothing better comes out."""
     from planner.flow import skeleton
 
     if not _flow_fits(model):
@@ -1970,7 +1967,7 @@ def _from_flow(
         log.info("the restricted model is too large too (%d arcs)", restricted.size_estimate)
         return start
     restricted._build()
-    plan = restricted.solve(params, deadline=deadline, start=start, tidy=tidy)
+    plan = restricted.solve(params, deadline=deadline, start=start)
     log.info("plan from the aggregated flow: %s", plan.objective)
     if not better(model.scenario, plan, start):
         return start
@@ -2006,6 +2003,8 @@ def _sooner(
 
     known = model.known_bounds()
     if start.objective.get("evacuated") != known.get("evacuated"):
+        if model.too_large:
+            return start, start
         model._build()
         return model.solve(params, deadline=deadline, start=start), start
     step_hours = model.grid.step / 3600.0
