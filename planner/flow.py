@@ -336,15 +336,14 @@ def sooner(
     just before `plan`'s: at each grid time CP-SAT is asked whether the flow can make it
     (`WholeFlow.by`); on a yes, the families are seated on the flow's named vehicles
     (`planner.rides.seat`, or the pooled model restricted to the flow's departures when
-    that seats fewer: `_whole_plan`), and the search goes on below what it found;
-    on a no (or no answer), above; on a yes that gives no better whole plan, above while a
-    looser time is left to try, else below; on no answer with no looser time left, the
-    same time again with another seed. The lowest time is asked first, which CP-SAT
-    often rules out at once; then the search comes down from the top: one step below the
-    best plan, twice as far below each plan found, and one step again after anything else.
-    CP-SAT says yes to a loose deadline in a second or two, while a deadline close to the
-    optimum may take it minutes either way: halving the range first spends the time where
-    no answer comes.
+    that seats fewer: `_whole_plan`), and the search goes on below what it found; on a no,
+    no answer or a yes that gives no better whole plan, above. When the range is used up,
+    the times not ruled out are asked again with another seed, from the loosest. The
+    lowest time is asked first, which CP-SAT often rules out at once; then the search
+    comes down from the top: one step below the best plan, twice as far below each plan
+    found, and one step again after anything else. CP-SAT says yes to a loose deadline in
+    a second or two, while a deadline close to the optimum may take it minutes either way:
+    halving the range first spends the time where no answer comes.
     """
     from planner.model import better
 
@@ -361,28 +360,34 @@ def sooner(
         if whole.relaxes_every_plan:
             proven = linear
     lo, hi = lowest, round(float(best.objective["makespan"] or 0) / step_hours) - 1
+    floor = lowest  # the earliest deadline the flow has not ruled out
     first = True
     stride = 1
-    retries = 0  # of the loosest deadline left, each with another seed
-    while lo <= hi:
+    rounds = 0  # each round over the deadlines left unsettled asks with another seed
+    while True:
+        if lo > hi:
+            # deadlines passed over (no answer, or a yes that did not seat everyone) may do
+            # with another seed: CP-SAT's time to a yes, and the yes it gives, vary much
+            # from seed to seed
+            if floor > hi:
+                break
+            lo = floor
+            rounds += 1
         left = deadline - time.monotonic()
         if left < 1.0:
             break
         mid = lo if first else max(lo, hi - stride + 1)
         first = False
         stride = 1
-        asked = replace(params, seed=params.seed + retries)
+        asked = replace(params, seed=params.seed + rounds)
         answer, frame = whole.by(mid, need, max(1.0, left / 3), asked)
         log.info("whole-number flow by %.2f h: %s", mid * step_hours, answer)
-        if answer == "no" and whole.relaxes_every_plan:
-            proven = max(proven or 0, mid + 1)
-            _report(params, started, best, proven, step_hours)
-        if answer == "unknown" and mid == hi:
-            # nothing looser is left: CP-SAT's time to a yes varies much from seed to
-            # seed, so the same deadline again with another, in what time is left
-            retries += 1
-            continue
-        retries = 0
+        if answer == "no":
+            # nor by any earlier time
+            floor = max(floor, mid + 1)
+            if whole.relaxes_every_plan:
+                proven = max(proven or 0, mid + 1)
+                _report(params, started, best, proven, step_hours)
         if answer != "yes" or frame is None:
             lo = mid + 1
             continue
@@ -393,12 +398,8 @@ def sooner(
             best = found
             hi = min(mid, round(float(best.objective["makespan"] or 0) / step_hours)) - 1
             _report(params, started, best, proven, step_hours)
-        elif mid < hi:
-            lo = mid + 1
         else:
-            # no whole plan from the flow's departures, and none looser left to try: the
-            # flow by an earlier time has other departures, which may do
-            hi = mid - 1
+            lo = mid + 1
     return best, proven
 
 

@@ -122,3 +122,40 @@ def test_generated_shuttle_sizes(size: str, people: int, buses: int, seed: int) 
     assert all(r.duration % step == timedelta(0) for r in scenario.roads)
     assert all((g.ready - scenario.start) % step == timedelta(0) for g in scenario.groups)
     assert all((v.available - scenario.start) % step == timedelta(0) for v in scenario.vehicles)
+
+
+@pytest.mark.parametrize("name", sorted(HAND_OPTIMA))
+def test_the_deadline_search_reaches_the_same_optimum(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # with no size below which the exact model comes first (SEARCH_FIRST), each shuttle takes
+    # the deadline search on the whole-number flow, the families seated on its vehicles
+    import planner.model
+
+    monkeypatch.setattr(planner.model, "SEARCH_FIRST", 0)
+    scenario = read_scenario(DATA / f"{name}.yaml")
+    plan, data = solve_checked(scenario)
+    evacuated, makespan = HAND_OPTIMA[name]
+    assert plan.stats["method"].startswith(("whole-number flow", "greedy"))
+    assert plan.status == "optimal"
+    assert data["objective"]["evacuated"] == evacuated
+    assert data["objective"]["makespan"] == pytest.approx(makespan)
+    assert data["bound"]["makespan"] == pytest.approx(makespan)
+
+
+@pytest.mark.parametrize("name", sorted(HAND_OPTIMA))
+def test_the_whole_number_flow_says_yes_at_the_optimum_and_no_just_before(name: str) -> None:
+    # a relaxation of every plan: it must allow the hand-worked optimum, and on these files
+    # (no transfers, everything on the grid) nothing sooner
+    from planner.flow import WholeFlow
+    from planner.model import EvacuationModel
+
+    scenario = read_scenario(DATA / f"{name}.yaml")
+    model = EvacuationModel(scenario, build=False)
+    whole = WholeFlow(model)
+    assert whole.relaxes_every_plan
+    evacuated, makespan = HAND_OPTIMA[name]
+    steps = round(makespan * 3600) // model.grid.step
+    params = SolveParameters(time_limit=10, workers=2, seed=1)
+    assert whole.by(steps, evacuated, 10, params)[0] == "yes"
+    assert whole.by(steps - 1, evacuated, 10, params)[0] == "no"
