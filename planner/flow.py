@@ -262,6 +262,9 @@ class WholeFlow:
         solver.parameters.max_time_in_seconds = max(0.1, seconds)
         solver.parameters.num_workers = params.workers
         solver.parameters.random_seed = params.seed
+        # without the linear relaxation in the search: measured on shuttles of 340 and 2,400
+        # people, yeses come two to three times sooner and noes as soon
+        solver.parameters.linearization_level = 0
         status = solver.solve(cp)
         if status == cp_model.INFEASIBLE:
             return "no", None
