@@ -364,6 +364,7 @@ def sooner(
             proven = linear
     lo, hi = lowest, round(float(best.objective["makespan"] or 0) / step_hours) - 1
     floor = lowest  # the earliest deadline the flow has not ruled out
+    source: tuple[Skeleton, int] | None = None  # the yes the best plan came from
     first = True
     stride = 1
     rounds = 0  # each round over the deadlines left unsettled asks with another seed
@@ -399,11 +400,44 @@ def sooner(
         if better(model.scenario, found, best):
             stride = 2 * max(1, hi - mid + 1)
             best = found
+            source = (frame, mid)
             hi = min(mid, round(float(best.objective["makespan"] or 0) / step_hours)) - 1
             _report(params, started, best, proven, step_hours)
         else:
             lo = mid + 1
+    if source is not None:
+        best = _sooner_home(model, best, *source, params, deadline)
     return best, proven
+
+
+def _sooner_home(
+    model: EvacuationModel,
+    best: Plan,
+    frame: Skeleton,
+    latest: int,
+    params: SolveParameters,
+    deadline: float,
+) -> Plan:
+    """`best`, or as good a plan on the same vehicles with people home sooner (`arrival`),
+    when the search ends with time left (a plan that meets the bound ends it early): the
+    families seated again, with at most a fifth of the time limit for that tie-break (as
+    the model's own tidy stage has)."""
+    from planner.model import better
+    from planner.rides import seat
+
+    left = deadline - time.monotonic()
+    if not frame.vehicles or left < 3.0:
+        return best
+    most = max(1.0, 0.2 * params.time_limit)
+    again = seat(model, frame.vehicles, params, deadline, latest, tidy=min(left, most))
+    if (
+        again is None
+        or better(model.scenario, best, again)
+        or float(again.objective["arrival"] or 0) >= float(best.objective["arrival"] or 0)
+    ):
+        return best
+    log.info("people home sooner on the same vehicles: arrival %s", again.objective["arrival"])
+    return again
 
 
 def _report(

@@ -245,3 +245,31 @@ def test_a_yes_of_the_whole_flow_names_the_vehicle_and_its_round() -> None:
     assert plan is not None
     assert plan.objective["evacuated"] == 12
     assert plan.objective["makespan"] == pytest.approx(3.0)
+
+
+def test_among_equally_good_seatings_people_get_home_sooner() -> None:
+    # shelter_fills.yaml with room for everyone at a and only `evacuated` to optimise: three
+    # rounds p-a arriving at 2, 4 and 6 h, two loads to carry. The objective cannot tell the
+    # rounds apart; the tie-break takes the first two: arrival 10*2 + 10*4 = 60, last at 4 h
+    scenario = read_scenario(SOLVE / "shelter_fills.yaml")
+    locations = dict(scenario.locations)
+    locations["a"] = dataclasses.replace(locations["a"], capacity=None)
+    scenario = scenario.replace(locations=locations, objective=("evacuated",))
+    model = EvacuationModel(scenario, build=False)
+    rounds = moves(
+        model,
+        ("a", "p", 0),
+        ("p", "a", 1),
+        ("a", "p", 2),
+        ("p", "a", 3),
+        ("a", "p", 4),
+        ("p", "a", 5),
+    )
+    params = SolveParameters(time_limit=10, workers=2, seed=1)
+    plan = seat(model, {0: rounds}, params, time.monotonic() + 10)
+    assert plan is not None
+    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
+    assert check_plan(scenario, data) == []
+    assert data["objective"]["evacuated"] == 20
+    assert data["objective"]["arrival"] == pytest.approx(60.0)
+    assert data["objective"]["makespan"] == pytest.approx(4.0)
