@@ -1642,17 +1642,7 @@ class EvacuationModel:
             if legs_v:
                 v = self.vehicles[vi]
                 vehicles.append(VehiclePlan(v.id, v.fleet, tuple(legs_v)))
-        graph = build_network(scenario)
-        class_of = {g.id: k for k in self.classes for g in k.groups}
-        groups = []
-        for g in scenario.groups:
-            journey = journeys[g.id]
-            status = group_status(scenario, g, journey)
-            reason = None
-            if status != "evacuated":
-                k = class_of[g.id]
-                reason = self._reason(g, k, graph, k.index in reached_dest)
-            groups.append(GroupPlan(g.id, g.people, status, reason, journey))
+        groups = self.group_plans(journeys, reached_dest)
         objective = evaluate_objectives(scenario, journeys)
         bound, proven = self._combine_bounds(objective, bounds, solved, not failures)
         gaps = {}
@@ -1665,7 +1655,7 @@ class EvacuationModel:
             status="optimal" if proven else "feasible",
             objective=objective,
             bound=bound,
-            groups=tuple(groups),
+            groups=groups,
             vehicles=tuple(vehicles),
             stats={
                 "method": "cp-sat",
@@ -1779,6 +1769,27 @@ class EvacuationModel:
             if not (solved.get(name, False) or met):
                 proven = False
         return bound, proven
+
+    def group_plans(
+        self, journeys: dict[str, tuple[Leg, ...]], reached: set[int] | None = None
+    ) -> tuple[GroupPlan, ...]:
+        """Every group of the scenario in file order, with its journey (none when not in
+        `journeys`), its status and, when it is not evacuated, why. `reached`: the classes
+        whose flow reached a destination in the model (None: every class)."""
+        scenario = self.scenario
+        graph = None
+        class_of = {g.id: k for k in self.classes for g in k.groups}
+        groups = []
+        for g in scenario.groups:
+            journey = journeys.get(g.id, ())
+            status = group_status(scenario, g, journey)
+            reason = None
+            if status != "evacuated":
+                graph = graph or build_network(scenario)
+                k = class_of[g.id]
+                reason = self._reason(g, k, graph, reached is None or k.index in reached)
+            groups.append(GroupPlan(g.id, g.people, status, reason, journey))
+        return tuple(groups)
 
     def _reason(self, group: Group, k: _Class, graph: Any, reachable: bool) -> str:
         static = diagnose_unreachable(self.scenario, graph, group)

@@ -26,16 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
 
-from planner.network import build_network
-from planner.plan import (
-    GroupPlan,
-    Leg,
-    Plan,
-    VehicleLeg,
-    VehiclePlan,
-    evaluate_objectives,
-    group_status,
-)
+from planner.plan import Leg, Plan, VehicleLeg, VehiclePlan, evaluate_objectives
 
 if TYPE_CHECKING:
     from planner.model import EvacuationModel, SolveParameters, _Class
@@ -290,23 +281,12 @@ def _plan(
             )
         v = model.vehicles[vi]
         vehicles.append(VehiclePlan(v.id, v.fleet, tuple(legs_v)))
-    graph = None
-    groups = []
-    class_of = {g.id: k for k in model.classes for g in k.groups}
-    for g in scenario.groups:
-        journey = journeys.get(g.id, ())
-        status = group_status(scenario, g, journey)
-        reason = None
-        if status != "evacuated":
-            graph = graph or build_network(scenario)
-            reason = model._reason(g, class_of[g.id], graph, True)
-        groups.append(GroupPlan(g.id, g.people, status, reason, journey))
     return Plan(
         scenario=scenario.name,
         status="feasible",
         objective=evaluate_objectives(scenario, journeys),
         bound={},
-        groups=tuple(groups),
+        groups=model.group_plans(journeys),
         vehicles=tuple(vehicles),
         stats={"method": "cp-sat", "seconds": round(seconds, 3), "pooled": False},
     )
