@@ -35,6 +35,7 @@ from planner.relaxation import FlowRelaxation, commodity_key, earliest_makespan
 if TYPE_CHECKING:
     from planner.model import EvacuationModel, SolveParameters
     from planner.plan import Plan
+    from planner.rides import Itineraries
 
 log = logging.getLogger(__name__)
 
@@ -348,7 +349,8 @@ def sooner(
     a second or two, while a deadline close to the optimum may take it minutes either way:
     halving the range first spends the time where no answer comes.
     """
-    from planner.model import better
+    from planner.model import RESEATED_METHOD, better
+    from planner.rides import itineraries, seat
 
     started = time.monotonic()
     whole = WholeFlow(model)
@@ -363,8 +365,19 @@ def sooner(
         if whole.relaxes_every_plan:
             proven = linear
     lo, hi = lowest, round(float(best.objective["makespan"] or 0) / step_hours) - 1
+    # the plan's own vehicle moves with its families seated again: often sooner at once.
+    # The questions stay those below the plan given: a yes just below it is quick, and its
+    # vehicles seated often arrive sooner than it asked (on one 2,400-person shuttle, asking
+    # from below the seated plan instead got no answer at all)
+    moves = itineraries(model, plan)
+    source: tuple[Itineraries, int | None] | None = None  # the moves of the best plan
+    reseated = seat(model, moves, params, time.monotonic() + 0.1 * (deadline - time.monotonic()))
+    if reseated is not None and better(model.scenario, reseated, best):
+        log.info("the plan's vehicles, families seated again: %s", reseated.objective)
+        best = replace(reseated, stats=dict(reseated.stats, method=RESEATED_METHOD))
+        source = (moves, None)
+        _report(params, started, best, proven, step_hours)
     floor = lowest  # the earliest deadline the flow has not ruled out
-    source: tuple[Skeleton, int] | None = None  # the yes the best plan came from
     first = True
     stride = 1
     rounds = 0  # each round over the deadlines left unsettled asks with another seed
@@ -400,7 +413,7 @@ def sooner(
         if better(model.scenario, found, best):
             stride = 2 * max(1, hi - mid + 1)
             best = found
-            source = (frame, mid)
+            source = (frame.vehicles, mid) if frame.vehicles else None
             hi = min(mid, round(float(best.objective["makespan"] or 0) / step_hours)) - 1
             _report(params, started, best, proven, step_hours)
         else:
@@ -413,8 +426,8 @@ def sooner(
 def _sooner_home(
     model: EvacuationModel,
     best: Plan,
-    frame: Skeleton,
-    latest: int,
+    moves: Itineraries,
+    latest: int | None,
     params: SolveParameters,
     deadline: float,
 ) -> Plan:
@@ -426,10 +439,10 @@ def _sooner_home(
     from planner.rides import seat
 
     left = deadline - time.monotonic()
-    if not frame.vehicles or left < 3.0:
+    if left < 3.0:
         return best
     most = max(1.0, 0.2 * params.time_limit)
-    again = seat(model, frame.vehicles, params, deadline, latest, tidy=min(left, most))
+    again = seat(model, moves, params, deadline, latest, tidy=min(left, most))
     if (
         again is None
         or better(model.scenario, best, again)
@@ -437,7 +450,7 @@ def _sooner_home(
     ):
         return best
     log.info("people home sooner on the same vehicles: arrival %s", again.objective["arrival"])
-    return again
+    return replace(again, stats=dict(again.stats, method=best.stats.get("method")))
 
 
 def _report(

@@ -75,6 +75,9 @@ rather than by the model (`_sooner_fits`). Measured on a 340-person, 3-bus shutt
 FLOW_METHOD = "aggregated flow + cp-sat"
 """`stats.method` of a plan from the aggregated flow."""
 WHOLE_METHOD = "whole-number flow + cp-sat"
+RESEATED_METHOD = "dispatcher's vehicles + cp-sat seating"
+"""`stats.method` of the dispatcher's plan with its families seated again by CP-SAT on the
+same vehicle moves (`planner.rides`), when the deadline search finds nothing better."""
 """`stats.method` of a plan from the deadline search on the whole-number flow."""
 MIN_BOUND_STEP = 300
 """Finest grid, in seconds, on which bounds are worked out for a scenario off its own grid."""
@@ -2031,7 +2034,8 @@ def _sooner(
     if start.stats.get("method") == FLOW_METHOD:
         start = _judged(model, start, FLOW_METHOD)
     if plan is not start and better(model.scenario, plan, start):
-        return _judged(model, plan, WHOLE_METHOD), start
+        method = plan.stats.get("method")
+        return _judged(model, plan, method if method == RESEATED_METHOD else WHOLE_METHOD), start
     return start, start
 
 

@@ -50,6 +50,26 @@ class _Ride:
     count: Any = None
 
 
+def itineraries(model: EvacuationModel, plan: Plan) -> Itineraries:
+    """The moves of each vehicle of `plan`, up to the first that is not a departure of the
+    model's grid (none, in a plan the dispatcher made on a scenario on its grid)."""
+    grid = model.grid
+    index = {v.id: vi for vi, v in enumerate(model.vehicles)}
+    out: Itineraries = {}
+    for vp in plan.vehicles:
+        path = []
+        for leg in vp.legs:
+            lk = model._link_of(
+                Leg(leg.kind, leg.from_, leg.to, leg.depart, leg.arrive, crossing=leg.crossing)
+            )
+            t, off = divmod(grid.seconds(leg.depart), grid.step)
+            if lk is None or off or lk.departs.get(t) != grid.seconds(leg.arrive):
+                break
+            path.append((lk.index, t))
+        out[index[vp.id]] = tuple(path)
+    return out
+
+
 def _rides(model: EvacuationModel, moves: Itineraries, latest: int | None) -> list[_Ride]:
     """Every ride a class can take: board where it starts, once ready, and stay aboard to
     the first of its destinations, on links its documents allow, through no place with a

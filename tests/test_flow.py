@@ -22,7 +22,7 @@ from planner.model import EvacuationModel, SolveParameters, _from_flow
 from planner.plan import GroupPlan, Plan, evaluate_objectives, group_status, plan_to_dict
 from planner.read import read_scenario
 from planner.relaxation import earliest_makespan
-from planner.rides import seat
+from planner.rides import itineraries, seat
 from planner.scenario import Scenario
 
 SOLVE = Path(__file__).parent / "data" / "solve"
@@ -273,3 +273,17 @@ def test_among_equally_good_seatings_people_get_home_sooner() -> None:
     assert data["objective"]["evacuated"] == 20
     assert data["objective"]["arrival"] == pytest.approx(60.0)
     assert data["objective"]["makespan"] == pytest.approx(4.0)
+
+
+def test_a_plans_vehicle_moves_read_back_as_itineraries() -> None:
+    # the rounds worked out in shelter_fills.yaml, seated and read back from the plan: the
+    # same four moves; seated again on them, the same plan
+    scenario = read_scenario(SOLVE / "shelter_fills.yaml")
+    model = EvacuationModel(scenario, build=False)
+    rounds = moves(model, ("a", "p", 0), ("p", "a", 1), ("a", "p", 2), ("p", "b", 3))
+    params = SolveParameters(time_limit=10, workers=2, seed=1)
+    plan = seat(model, {0: rounds}, params, time.monotonic() + 10)
+    assert plan is not None
+    assert itineraries(model, plan) == {0: rounds}
+    again = seat(model, itineraries(model, plan), params, time.monotonic() + 10)
+    assert again is not None and again.objective == plan.objective
