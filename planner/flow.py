@@ -53,7 +53,7 @@ class Skeleton:
     people: dict[tuple, frozenset[tuple[int, int]]]
     fleet: dict[str, frozenset[tuple[int, int]]]
     objective: dict[str, float]
-    vehicles: dict[int, tuple[tuple[int, int], ...]] | None = None
+    vehicles: Itineraries | None = None
 
 
 def skeleton(model: EvacuationModel, deadline: float, start: Plan | None = None) -> Skeleton | None:
@@ -290,9 +290,7 @@ class WholeFlow:
         )
         return "yes", replace(frame, vehicles=self._itineraries(counts))
 
-    def _itineraries(
-        self, counts: dict[str, list[tuple[int, int, int]]]
-    ) -> dict[int, tuple[tuple[int, int], ...]] | None:
+    def _itineraries(self, counts: dict[str, list[tuple[int, int, int]]]) -> Itineraries | None:
         """The whole vehicles of each kind split into named vehicles: `counts` holds, by
         fleet kind, (grid time, link index, vehicles) for each move. Moves are given out in
         time order, each to a vehicle of the kind that is then where the move starts (the
@@ -334,7 +332,8 @@ def sooner(
 ) -> tuple[Plan, int | None]:
     """A plan that gets as many people home as `plan` sooner, if the whole-number flow finds
     one by `deadline` (a `time.monotonic()` value), and the earliest grid time by which any
-    plan could, when the flow proves one (None otherwise).
+    plan could, when the flow proves one (None otherwise). A plan other than `plan` names
+    where it came from in `stats["method"]`.
 
     A search on the last arrival, from `lowest` (a bound known already, in grid steps) to
     just before `plan`'s: at each grid time CP-SAT is asked whether the flow can make it
@@ -349,7 +348,7 @@ def sooner(
     a second or two, while a deadline close to the optimum may take it minutes either way:
     halving the range first spends the time where no answer comes.
     """
-    from planner.model import RESEATED_METHOD, better
+    from planner.model import RESEATED_METHOD, WHOLE_METHOD, better
     from planner.rides import itineraries, seat
 
     started = time.monotonic()
@@ -412,7 +411,7 @@ def sooner(
         found = _whole_plan(model, frame, mid, best, params, until)
         if better(model.scenario, found, best):
             stride = 2 * max(1, hi - mid + 1)
-            best = found
+            best = replace(found, stats=dict(found.stats, method=WHOLE_METHOD))
             source = (frame.vehicles, mid) if frame.vehicles else None
             hi = min(mid, round(float(best.objective["makespan"] or 0) / step_hours)) - 1
             _report(params, started, best, proven, step_hours)

@@ -75,10 +75,10 @@ rather than by the model (`_sooner_fits`). Measured on a 340-person, 3-bus shutt
 FLOW_METHOD = "aggregated flow + cp-sat"
 """`stats.method` of a plan from the aggregated flow."""
 WHOLE_METHOD = "whole-number flow + cp-sat"
+"""`stats.method` of a plan from the deadline search on the whole-number flow."""
 RESEATED_METHOD = "dispatcher's vehicles + cp-sat seating"
 """`stats.method` of the dispatcher's plan with its families seated again by CP-SAT on the
 same vehicle moves (`planner.rides`), when the deadline search finds nothing better."""
-"""`stats.method` of a plan from the deadline search on the whole-number flow."""
 MIN_BOUND_STEP = 300
 """Finest grid, in seconds, on which bounds are worked out for a scenario off its own grid."""
 RESTARTS = 4
@@ -2034,8 +2034,8 @@ def _sooner(
     if start.stats.get("method") == FLOW_METHOD:
         start = _judged(model, start, FLOW_METHOD)
     if plan is not start and better(model.scenario, plan, start):
-        method = plan.stats.get("method")
-        return _judged(model, plan, method if method == RESEATED_METHOD else WHOLE_METHOD), start
+        # `sooner` names where its plan came from
+        return _judged(model, plan, plan.stats["method"]), start
     return start, start
 
 
