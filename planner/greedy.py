@@ -362,6 +362,13 @@ def _steer(
             trials += 1
             one_run = max(one_run, time.monotonic() - began)
             trial_score = trial.score()
+            log.debug(
+                "steering trial: %d people of %s sent to %s: %s",
+                people,
+                index.place_ids[town],
+                index.place_ids[place],
+                _shown(best.s, trial_score),
+            )
             if trial_score < (score if found is None else found[1]):
                 found = trial, trial_score, people
         if found is not None:
@@ -2112,8 +2119,31 @@ class _Dispatcher:
             p.seats <= van.seats - used and self._servable(van, p)
             for p in itertools.takewhile(lambda p: p.avail <= soon, self._pending(van.place))
         )
+        if coming and self._held_would_miss(run, now):
+            coming = False
         van.holding_since = since if coming else None
         return coming
+
+    def _held_would_miss(self, run: _Run, now: int) -> bool:
+        """Would leaving a step later make someone on the trip miss the flight or sailing
+        their way takes right after it, which they reach when it leaves now?"""
+        index = self.index
+        later: list[tuple[int, int]] | None = None
+        for ride in run.rides:
+            route = ride.party.route
+            if ride.consumed >= len(route) or ride.alight > len(run.times):
+                continue
+            link = index.links[route[ride.consumed][0]]
+            if link.kind not in ("flight", "sailing"):
+                continue
+            latest = link.departs - link.lead
+            if run.times[ride.alight - 1][1] > latest:
+                continue  # missed anyway
+            if later is None:
+                later = self._hop_times(run.hops, run.rides, now + index.step)
+            if len(later) < ride.alight or later[ride.alight - 1][1] > latest:
+                return True
+        return False
 
     def _time_run(self, run: _Run, now: int) -> bool:
         """Times of each hop: roads at their first open grid time, crossings also with room

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.check import check_plan
-from planner.greedy import dispatch, dispatch_seeds
+from planner.greedy import FILL_WAIT, _Dispatcher, _Index, dispatch, dispatch_seeds
 from planner.plan import Plan, plan_to_dict
 from planner.read import parse_scenario, read_scenario
 from planner.scenario import Scenario
@@ -513,3 +513,41 @@ def test_a_full_shelter_sends_the_rest_to_the_other() -> None:
     assert plan.objective["evacuated"] == 40
     ends = [g.legs[-1].to for g in plan.groups]
     assert ends.count("b") == 4 and ends.count("c") == 4
+
+
+def test_a_vehicle_does_not_wait_to_fill_when_its_passengers_would_miss_their_flight() -> None:
+    # The bus may wait up to an hour for more families to fill it, but not when waiting
+    # makes those aboard miss their flight. E is ready at 1 h and reaches the airport at
+    # 2 h, just in time for F1's check-in (3 h, 60 min); L is ready at 1 h 30. Waiting for
+    # L, both would miss F1 and fly on F2 (home at 10 h: arrival 2 * 10 + 2 * 10 = 40).
+    # Leaving at once, E flies on F1 (home at 5 h), the bus is back at 3 h for L, who
+    # flies on F2: arrival 2 * 5 + 2 * 10 = 30, the least there is (L cannot be at the
+    # airport by 2 h), and exposure the same, since the airport is in danger too.
+    scenario = parse_scenario(
+        """
+scenario: {name: t, start: 2013-10-03T06:00+02:00, horizon: 12h, step: 30m}
+locations:
+  a: {country: LY, danger: true}
+  airport: {country: LY, danger: true}
+  home: {country: RU}
+roads: [{from: a, to: airport, duration: 1h}]
+fleet: [{id: bus, seats: 8, at: a}]
+flights:
+  - {id: F1, from: airport, to: home, departs: +3h, duration: 2h, seats: 100, check_in: 60m}
+  - {id: F2, from: airport, to: home, departs: +8h, duration: 2h, seats: 100, check_in: 60m}
+groups:
+  - {id: E, at: a, destination: home, size: 2, ready: +1h}
+  - {id: L, at: a, destination: home, size: 2, ready: +1h30m}
+"""
+    )
+    # the way that waits to fill, on its own (dispatch also tries ways that never wait)
+    dispatcher = _Dispatcher(scenario, 0, _Index(scenario), fit=False, fill_wait=FILL_WAIT)
+    dispatcher.run()
+    plan = dispatcher.plan(0.0)
+    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
+    assert check_plan(scenario, data) == []
+    assert data["objective"]["evacuated"] == 4
+    assert data["objective"]["arrival"] == pytest.approx(30.0)
+    assert data["objective"]["exposure"] == pytest.approx(30.0)
+    assert [leg.service for leg in plan.group("E").legs] == [None, "F1"]
+    assert [leg.service for leg in plan.group("L").legs] == [None, "F2"]
