@@ -175,12 +175,13 @@ def dispatch_seeds(
     :func:`dispatch`, which is this with one seed).
 
     Each seed gives up to four plans (as it comes and with vehicles right-sized, each with
-    vehicles waiting to fill or not); after the first, each is made only when it can end by
-    `deadline`, so a long list of seeds just uses the time there is. With `steer`, the seeds
-    have half the time and the best of their plans is steered (:func:`_steer`) in the
-    other half. Then, time allowing, vehicles are kept back for late groups
-    (:func:`_keep_back`). `first`, when given, gets the first seed's plan as soon as it is
-    made. `seeds` holds at least one seed.
+    vehicles waiting to fill or not); once every seed has, each gives four more serving
+    first the families with a flight or sailing to catch (`_Dispatcher.hurry`). After the
+    first plan, each is made only when it can end by `deadline`, so a long list of seeds
+    just uses the time there is. With `steer`, the seeds have half the time and the best of
+    their plans is steered (:func:`_steer`) in the other half. Then, time allowing,
+    vehicles are kept back for late groups (:func:`_keep_back`). `first`, when given, gets
+    the first seed's plan as soon as it is made. `seeds` holds at least one seed.
     """
     started = time.perf_counter()
     index = _Index(scenario)
@@ -190,20 +191,28 @@ def dispatch_seeds(
     sampling = deadline
     if steer and deadline is not None:
         sampling = time.monotonic() + STEER_SHARE * (deadline - time.monotonic())
-    for n, seed in enumerate(seeds):
+    # every seed as it comes first; then, time allowing, every seed again serving first
+    # those with a flight or sailing to catch (`_Dispatcher.hurry`)
+    rounds = [(seed, hurry) for hurry in (False, True) for seed in seeds]
+    for n, (seed, hurry) in enumerate(rounds):
         if best is not None and not _time_for(sampling, one_run):
             break
         for fit, wait in _WAYS:
             if best is not None and not _time_for(sampling, one_run):
                 break
             began = time.monotonic()
-            trial = _Dispatcher(scenario, seed, index, fit=fit, fill_wait=wait)
+            trial = _Dispatcher(scenario, seed, index, fit=fit, fill_wait=wait, hurry=hurry)
             trial.run()
             one_run = max(one_run, time.monotonic() - began)
             trial_score = trial.score()
             if best is None or trial_score < score:
                 if n > 0:
-                    log.info("dispatch with seed %d: %s", seed, _shown(scenario, trial_score))
+                    log.info(
+                        "dispatch with seed %d%s: %s",
+                        seed,
+                        ", flights first" if hurry else "",
+                        _shown(scenario, trial_score),
+                    )
                 best, score = trial, trial_score
         if n == 0 and first is not None:
             assert best is not None
@@ -762,10 +771,13 @@ class _Party:
     place that is full for good."""
     kinds: tuple[int, ...] = ()
     """While waiting: the fleet kinds that could take its next hop."""
+    unhurried: bool = False
+    """With `_Dispatcher.hurry`: the way it set off on takes no flight or sailing."""
 
 
-_service_order = operator.attrgetter("rank", "avail", "order")
-"""Order of service of parties: priority, then readiness, then order."""
+_service_order = operator.attrgetter("rank", "avail", "unhurried", "order")
+"""Order of service of parties: priority, then readiness, then (with
+`_Dispatcher.hurry`) those with a flight or sailing to catch, then order."""
 _ready_order = operator.attrgetter("avail", "rank", "order")
 """Order of readiness of parties."""
 
@@ -1039,8 +1051,13 @@ class _Dispatcher:
         fit: bool = False,
         fill_wait: int = FILL_WAIT,
         steer: dict[int, frozenset[int]] | None = None,
+        hurry: bool = False,
     ) -> None:
         self.s = scenario
+        self.hurry = hurry
+        """Of families of the same priority ready at once, serve first those whose way
+        takes a flight or sailing: one that can go by road alone may take the next trip,
+        one with a flight to catch may not."""
         self.steer = dict(steer or {})
         """Per party index: final services it may not take (see :func:`_steer`)."""
         self.fill_wait = fill_wait
@@ -1120,6 +1137,7 @@ class _Dispatcher:
             self.fit,
             self.fill_wait,
             self.steer if steer is None else steer,
+            self.hurry,
         )
 
     # --- set-up ---------------------------------------------------------------------
@@ -1386,6 +1404,10 @@ class _Dispatcher:
             if not self._set_route(party):
                 party.done = True
                 continue
+            if self.hurry:
+                party.unhurried = not any(
+                    index.links[li].kind in ("flight", "sailing") for li, _mode in party.route
+                )
             if self._needs_vehicle(party):
                 self._wait_for_vehicle(party)
             else:

@@ -551,3 +551,33 @@ groups:
     assert data["objective"]["exposure"] == pytest.approx(30.0)
     assert [leg.service for leg in plan.group("E").legs] == [None, "F1"]
     assert [leg.service for leg in plan.group("L").legs] == [None, "F2"]
+
+
+def test_families_with_a_flight_to_catch_are_served_first() -> None:
+    # One bus of 4 seats and two families of 4, ready at once, of the same priority: W is
+    # bound for the camp, H for home on F (check-in by 1 h 30, the airport 1 h away). The
+    # bus takes H first (at the airport at 1 h), is back at 2 h for W (at the camp at 3 h):
+    # both evacuated. Taking W first, the bus is back at 2 h and H misses F. Whatever the
+    # seed (which orders families that tie), H goes first.
+    scenario = parse_scenario(
+        """
+scenario: {name: t, start: 2013-10-03T06:00+02:00, horizon: 12h, step: 30m}
+locations:
+  a: {country: LY, danger: true}
+  camp: {country: TN}
+  airport: {country: LY, danger: true}
+  home: {country: RU}
+roads: [{from: a, to: camp, duration: 1h}, {from: a, to: airport, duration: 1h}]
+fleet: [{id: bus, seats: 4, at: a}]
+flights:
+  - {id: F, from: airport, to: home, departs: +2h30m, duration: 2h, seats: 100, check_in: 60m}
+groups:
+  - {id: W, at: a, destination: camp, size: 4}
+  - {id: H, at: a, destination: home, size: 4}
+"""
+    )
+    for seed in range(8):
+        plan, data = checked(scenario, seed)
+        assert data["objective"]["evacuated"] == 8, seed
+        assert [leg.service for leg in plan.group("H").legs] == [None, "F"]
+        assert plan.group("W").legs[0].depart - scenario.start == timedelta(hours=2)
