@@ -1562,6 +1562,9 @@ class _Dispatcher:
             link = self.index.links[li]
             if link.kind in ("flight", "sailing"):
                 result = self._board(party, link)
+            elif self._gives_way(party, link):
+                self._later(party, party.time)
+                return
             else:
                 result = self._go_alone(party, link, OWN if mode == "own" else FOOT, now)
             if result == "retry":
@@ -1570,6 +1573,18 @@ class _Dispatcher:
             if result == "fail" and not self._reroute(party):
                 party.done = True
                 return
+
+    def _gives_way(self, party: _Party, link: _Link) -> bool:
+        """Does the party, due at a crossing with a throughput later than now, wait until
+        it is there to take its place in the hours left? Those with a flight or sailing
+        still to catch book their hour as soon as they set off, those without only once
+        they are there: they can cross an hour later, the others may miss their flight."""
+        return (
+            link.kind == "crossing"
+            and link.throughput is not None
+            and party.time > self.now
+            and not any(self.index.links[li].kind in ("flight", "sailing") for li, _ in party.route)
+        )
 
     def _reroute(self, party: _Party) -> bool:
         """After a failed booking: a fresh way from where the party is, if any."""
