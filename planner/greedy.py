@@ -297,7 +297,8 @@ def _steer(
     ready in one town, as many people as about half (then all) of the empty seats they can
     still reach at one place, and lets them take no last-leg service from anywhere else;
     the better of the two is kept when it is better than the plan in hand. The town and
-    place with most empty seats go first, worked out again from each plan kept; at most
+    place with most empty seats go first, worked out again from each plan kept; once every
+    pair has been tried, they are tried again if a change was kept meanwhile. At most
     STEER_TRIALS dispatches, each begun only when it can end by `deadline`."""
     index = best.index
     parties = best._make_parties(best.seed)  # where each starts, as it starts
@@ -320,6 +321,7 @@ def _steer(
         ways = [best.reach(party) for party in firsts.values()]
         reach[town] = [min(way[place] for way in ways) for place in range(len(index.place_ids))]
     tried: set[tuple[int, int]] = set()
+    kept = False  # a change kept since `tried` was last emptied
     trials = 0
     while trials < STEER_TRIALS:
         # the empty seats of the plan in hand, each town's reach of them
@@ -334,7 +336,13 @@ def _steer(
                 if empty >= STEER_LEAST and (town, place) not in tried:
                     candidates.append((-empty, town, place))
         if not candidates:
-            break
+            if not kept:
+                break
+            # each pair was tried on the plan in hand when its turn came; the plan kept
+            # since differs, and so may the outcome
+            tried.clear()
+            kept = False
+            continue
         minus_empty, town, place = min(candidates)
         tried.add((town, place))
         # per set of destinations: the last-leg services from anywhere but `place`
@@ -382,6 +390,7 @@ def _steer(
                 found = trial, trial_score, people
         if found is not None:
             best, score, people = found
+            kept = True
             log.info(
                 "dispatch with %d people of %s sent to %s: %s",
                 people,
