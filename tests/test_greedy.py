@@ -41,6 +41,17 @@ def checked(scenario: Scenario, seed: int = 0) -> tuple[Plan, dict]:
     return plan, data
 
 
+def first_way(scenario: Scenario, seed: int = 0, index: _Index | None = None) -> tuple[Plan, dict]:
+    """The dispatcher's first way alone (as families come, vehicles waiting to fill), its
+    plan checked like `checked`'s; `dispatch` also tries the other ways."""
+    dispatcher = _Dispatcher(scenario, seed, index, fit=False, fill_wait=FILL_WAIT)
+    dispatcher.run()
+    plan = dispatcher.plan(0.0)
+    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
+    assert check_plan(scenario, data) == []
+    return plan, data
+
+
 def dispatched(name: str) -> tuple[Scenario, Plan, dict]:
     scenario = read_scenario(SOLVE / f"{name}.yaml")
     plan, data = checked(scenario)
@@ -515,6 +526,9 @@ def test_a_full_shelter_sends_the_rest_to_the_other() -> None:
     assert ends.count("b") == 4 and ends.count("c") == 4
 
 
+STEP_30M = "scenario: {name: t, start: 2013-10-03T06:00+02:00, horizon: 12h, step: 30m}\n"
+
+
 def test_a_vehicle_does_not_wait_to_fill_when_its_passengers_would_miss_their_flight() -> None:
     # The bus may wait up to an hour for more families to fill it, but not when waiting
     # makes those aboard miss their flight. E is ready at 1 h and reaches the airport at
@@ -524,8 +538,8 @@ def test_a_vehicle_does_not_wait_to_fill_when_its_passengers_would_miss_their_fl
     # flies on F2: arrival 2 * 5 + 2 * 10 = 30, the least there is (L cannot be at the
     # airport by 2 h), and exposure the same, since the airport is in danger too.
     scenario = parse_scenario(
-        """
-scenario: {name: t, start: 2013-10-03T06:00+02:00, horizon: 12h, step: 30m}
+        STEP_30M
+        + """
 locations:
   a: {country: LY, danger: true}
   airport: {country: LY, danger: true}
@@ -541,11 +555,7 @@ groups:
 """
     )
     # the way that waits to fill, on its own (dispatch also tries ways that never wait)
-    dispatcher = _Dispatcher(scenario, 0, _Index(scenario), fit=False, fill_wait=FILL_WAIT)
-    dispatcher.run()
-    plan = dispatcher.plan(0.0)
-    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
-    assert check_plan(scenario, data) == []
+    plan, data = first_way(scenario)
     assert data["objective"]["evacuated"] == 4
     assert data["objective"]["arrival"] == pytest.approx(30.0)
     assert data["objective"]["exposure"] == pytest.approx(30.0)
@@ -560,8 +570,8 @@ def test_families_with_a_flight_to_catch_are_served_first() -> None:
     # both evacuated. Taking W first, the bus is back at 2 h and H misses F. Whatever the
     # seed (which orders families that tie), H goes first.
     scenario = parse_scenario(
-        """
-scenario: {name: t, start: 2013-10-03T06:00+02:00, horizon: 12h, step: 30m}
+        STEP_30M
+        + """
 locations:
   a: {country: LY, danger: true}
   camp: {country: TN}
@@ -594,8 +604,8 @@ def test_at_a_busy_crossing_those_with_a_flight_to_catch_book_their_hour_first()
     # (4 * 6), W at the camp at 4 h 30 (4 * 4.5): 42. Whatever the seed, the way that
     # serves families as they come (which leads the bus with W or H by seed) gets this.
     scenario = parse_scenario(
-        """
-scenario: {name: t, start: 2013-10-03T06:00+02:00, horizon: 12h, step: 30m}
+        STEP_30M
+        + """
 locations:
   a: {country: LY, danger: true}
   exit: {country: LY, danger: true}
@@ -621,11 +631,7 @@ groups:
     )
     index = _Index(scenario)
     for seed in range(8):
-        dispatcher = _Dispatcher(scenario, seed, index, fit=False, fill_wait=FILL_WAIT)
-        dispatcher.run()
-        plan = dispatcher.plan(0.0)
-        data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
-        assert check_plan(scenario, data) == []
+        plan, data = first_way(scenario, seed, index)
         assert data["objective"]["evacuated"] == 8, seed
         assert data["objective"]["exposure"] == pytest.approx(20.0)
         assert data["objective"]["arrival"] == pytest.approx(42.0)
