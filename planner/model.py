@@ -1380,6 +1380,10 @@ class EvacuationModel:
                 self.model.clear_hints()
                 for v in all_vars:
                     self.model.add_hint(v, candidate[id(v)])
+            if status == cp_model.UNKNOWN:
+                # the time ran out before CP-SAT had a solution: the plan in hand stands
+                log.info("stage %s: no solution found in the time left", name)
+                break
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 log.warning("stage %s: no solution (%s)", name, solver.status_name(status))
                 break
