@@ -1414,9 +1414,7 @@ class _Dispatcher:
                 party.done = True
                 continue
             if self.hurry:
-                party.unhurried = not any(
-                    index.links[li].kind in ("flight", "sailing") for li, _mode in party.route
-                )
+                party.unhurried = not self._service_ahead(party)
             if self._needs_vehicle(party):
                 self._wait_for_vehicle(party)
             else:
@@ -1592,8 +1590,12 @@ class _Dispatcher:
             link.kind == "crossing"
             and link.throughput is not None
             and party.time > self.now
-            and not any(self.index.links[li].kind in ("flight", "sailing") for li, _ in party.route)
+            and not self._service_ahead(party)
         )
+
+    def _service_ahead(self, party: _Party) -> bool:
+        """Does the party's way take a flight or sailing?"""
+        return any(self.index.links[li].kind in ("flight", "sailing") for li, _ in party.route)
 
     def _reroute(self, party: _Party) -> bool:
         """After a failed booking: a fresh way from where the party is, if any."""

@@ -32,24 +32,28 @@ SCENARIOS = sorted(SOLVE.glob("*.yaml")) + [TRIPOLI]
 def checked(scenario: Scenario, seed: int = 0) -> tuple[Plan, dict]:
     """Dispatch, write the plan as JSON and read it back, and let the checker judge it."""
     plan = dispatch(scenario, seed=seed)
-    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
-    violations = check_plan(scenario, data)
-    assert violations == [], "\n".join(str(v) for v in violations)
+    data = written_and_checked(scenario, plan)
     assert [g["id"] for g in data["groups"]] == [g.id for g in scenario.groups]
     for g in data["groups"]:
         assert (g["reason"] is None) == (g["status"] == "evacuated"), g
     return plan, data
 
 
+def written_and_checked(scenario: Scenario, plan: Plan) -> dict:
+    """The plan written as JSON and read back, after the checker found nothing wrong."""
+    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
+    violations = check_plan(scenario, data)
+    assert violations == [], "\n".join(str(v) for v in violations)
+    return data
+
+
 def first_way(scenario: Scenario, seed: int = 0, index: _Index | None = None) -> tuple[Plan, dict]:
     """The dispatcher's first way alone (as families come, vehicles waiting to fill), its
-    plan checked like `checked`'s; `dispatch` also tries the other ways."""
+    plan checked; `dispatch` also tries the other ways."""
     dispatcher = _Dispatcher(scenario, seed, index, fit=False, fill_wait=FILL_WAIT)
     dispatcher.run()
     plan = dispatcher.plan(0.0)
-    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
-    assert check_plan(scenario, data) == []
-    return plan, data
+    return plan, written_and_checked(scenario, plan)
 
 
 def dispatched(name: str) -> tuple[Scenario, Plan, dict]:
