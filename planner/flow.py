@@ -347,9 +347,14 @@ def sooner(
     found, and one step again after anything else. CP-SAT says yes to a loose deadline in
     a second or two, while a deadline close to the optimum may take it minutes either way:
     halving the range first spends the time where no answer comes.
+
+    Before the questions, when the vehicles are few (`planner.walks.walks_fit`), the walk
+    relaxation: its bound is where the questions start, and its walks, seated, are often a
+    plan that meets it.
     """
-    from planner.model import RESEATED_METHOD, WHOLE_METHOD, better
+    from planner.model import RESEATED_METHOD, WALK_METHOD, WHOLE_METHOD, better
     from planner.rides import itineraries, seat
+    from planner.walks import Walks, walk_plan, walks_fit
 
     started = time.monotonic()
     whole = WholeFlow(model)
@@ -370,12 +375,36 @@ def sooner(
     # from below the seated plan instead got no answer at all)
     moves = itineraries(model, plan)
     source: tuple[Itineraries, int | None] | None = None  # the moves of the best plan
+    seating = params  # how they are seated again at the end
     reseated = seat(model, moves, params, time.monotonic() + 0.1 * (deadline - time.monotonic()))
     if reseated is not None and better(model.scenario, reseated, best):
         log.info("the plan's vehicles, families seated again: %s", reseated.objective)
         best = replace(reseated, stats=dict(reseated.stats, method=RESEATED_METHOD))
         source = (moves, None)
         _report(params, started, best, proven, step_hours)
+    if walks_fit(model) and round(float(best.objective["makespan"] or 0) / step_hours) > lowest:
+        # each vehicle's driving alone: a stronger bound where few vehicles share out the
+        # round trips, and its walks often a plan that meets it
+        walks = Walks(model, need)
+        until = time.monotonic() + 0.35 * (deadline - time.monotonic())
+        ruled = walks.earliest(until, params.workers, params.seed)
+        if ruled is not None and ruled > lowest:
+            lowest = ruled
+            proven = max(proven or 0, ruled)
+            _report(params, started, best, proven, step_hours)
+        if ruled is not None and walks.value is not None:
+            until = time.monotonic() + 0.3 * (deadline - time.monotonic())
+            walked = walk_plan(model, walks, best, params, until)
+            if walked is not None:
+                log.info("the walks' vehicles, families seated: %s", walked[0].objective)
+                best = replace(walked[0], stats=dict(walked[0].stats, method=WALK_METHOD))
+                source = (walked[1], None)
+                # seated again for people home sooner by one worker, as the walks were: the
+                # same plan run after run when it meets the bound
+                seating = replace(params, workers=1)
+                hi = min(hi, round(float(best.objective["makespan"] or 0) / step_hours) - 1)
+                _report(params, started, best, proven, step_hours)
+        lo = max(lo, lowest)
     floor = lowest  # the earliest deadline the flow has not ruled out
     first = True
     stride = 1
@@ -413,12 +442,13 @@ def sooner(
             stride = 2 * max(1, hi - mid + 1)
             best = replace(found, stats=dict(found.stats, method=WHOLE_METHOD))
             source = (frame.vehicles, mid) if frame.vehicles else None
+            seating = params
             hi = min(mid, round(float(best.objective["makespan"] or 0) / step_hours)) - 1
             _report(params, started, best, proven, step_hours)
         else:
             lo = mid + 1
     if source is not None:
-        best = _sooner_home(model, best, *source, params, deadline)
+        best = _sooner_home(model, best, *source, seating, deadline)
     return best, proven
 
 

@@ -76,6 +76,9 @@ FLOW_METHOD = "aggregated flow + cp-sat"
 """`stats.method` of a plan from the aggregated flow."""
 WHOLE_METHOD = "whole-number flow + cp-sat"
 """`stats.method` of a plan from the deadline search on the whole-number flow."""
+WALK_METHOD = "walk relaxation + cp-sat seating"
+"""`stats.method` of a plan whose vehicles drive the walks of the walk relaxation
+(`planner.walks`), with the families seated by CP-SAT."""
 RESEATED_METHOD = "dispatcher's vehicles + cp-sat seating"
 """`stats.method` of the dispatcher's plan with its families seated again by CP-SAT on the
 same vehicle moves (`planner.rides`), when the deadline search finds nothing better."""
