@@ -362,8 +362,23 @@ def sooner(
     need = int(plan.objective.get("evacuated") or 0)
     best = plan
     proven: int | None = None
-    # the linear optimum of the same flow first: a bound too when the flow relaxes every plan
-    linear = earliest_makespan(whole.flow, {"evacuated": need}, {}, None, deadline)
+    walks = Walks(model, need) if walks_fit(model) else None
+    if walks is not None:
+        # each vehicle's driving alone, first: a stronger bound where a few vehicles share
+        # out the round trips, and in seconds where the linear optimum may take a minute
+        ruled = walks.earliest(
+            time.monotonic() + 0.35 * (deadline - time.monotonic()), params.workers, params.seed
+        )
+        if ruled is not None and ruled > lowest:
+            lowest = proven = ruled
+    # the linear optimum of the same flow: a bound too when the flow relaxes every plan
+    linear = earliest_makespan(
+        whole.flow,
+        {"evacuated": need},
+        {},
+        None,
+        time.monotonic() + (deadline - time.monotonic()) / 3,
+    )
     if linear is not None and linear > lowest:
         lowest = linear
         if whole.relaxes_every_plan:
@@ -381,30 +396,22 @@ def sooner(
         log.info("the plan's vehicles, families seated again: %s", reseated.objective)
         best = replace(reseated, stats=dict(reseated.stats, method=RESEATED_METHOD))
         source = (moves, None)
-        _report(params, started, best, proven, step_hours)
-    if walks_fit(model) and round(float(best.objective["makespan"] or 0) / step_hours) > lowest:
-        # each vehicle's driving alone: a stronger bound where few vehicles share out the
-        # round trips, and its walks often a plan that meets it
-        walks = Walks(model, need)
-        until = time.monotonic() + 0.35 * (deadline - time.monotonic())
-        ruled = walks.earliest(until, params.workers, params.seed)
-        if ruled is not None and ruled > lowest:
-            lowest = ruled
-            proven = max(proven or 0, ruled)
+    _report(params, started, best, proven, step_hours)
+    span = round(float(best.objective["makespan"] or 0) / step_hours)
+    if walks is not None and walks.value is not None and lowest < span and walks.value < span:
+        # the walks as the vehicles' moves, the families seated: often a plan that meets
+        # the bound
+        until = time.monotonic() + 0.3 * (deadline - time.monotonic())
+        walked = walk_plan(model, walks, best, params, until)
+        if walked is not None:
+            log.info("the walks' vehicles, families seated: %s", walked[0].objective)
+            best = replace(walked[0], stats=dict(walked[0].stats, method=WALK_METHOD))
+            source = (walked[1], None)
+            # seated again for people home sooner by one worker, as the walks were: the
+            # same plan run after run when it meets the bound
+            seating = replace(params, workers=1)
+            hi = min(hi, round(float(best.objective["makespan"] or 0) / step_hours) - 1)
             _report(params, started, best, proven, step_hours)
-        if ruled is not None and walks.value is not None:
-            until = time.monotonic() + 0.3 * (deadline - time.monotonic())
-            walked = walk_plan(model, walks, best, params, until)
-            if walked is not None:
-                log.info("the walks' vehicles, families seated: %s", walked[0].objective)
-                best = replace(walked[0], stats=dict(walked[0].stats, method=WALK_METHOD))
-                source = (walked[1], None)
-                # seated again for people home sooner by one worker, as the walks were: the
-                # same plan run after run when it meets the bound
-                seating = replace(params, workers=1)
-                hi = min(hi, round(float(best.objective["makespan"] or 0) / step_hours) - 1)
-                _report(params, started, best, proven, step_hours)
-        lo = max(lo, lowest)
     floor = lowest  # the earliest deadline the flow has not ruled out
     first = True
     stride = 1
