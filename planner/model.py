@@ -1886,7 +1886,8 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     ('optimal', 12)
     """
     params = params or SolveParameters()
-    finish = time.monotonic() + params.time_limit
+    started = time.monotonic()
+    finish = started + params.time_limit
     # the reasons of those not evacuated are worked out in the time kept back at the end
     deadline = finish - min(0.05 * params.time_limit, 10.0)
     start: Plan | None = None
@@ -1949,7 +1950,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         else:
             how = "not improved by cp-sat"
         plan = replace(judged, stats=dict(judged.stats, method=f"greedy, {how}"))
-    return _with_reasons(scenario, plan, finish)
+    return _timed(_with_reasons(scenario, plan, finish), started)
 
 
 def solve_direct(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
@@ -1962,10 +1963,17 @@ def solve_direct(scenario: Scenario, params: SolveParameters | None = None) -> P
     benchmarks (`bench/run.py`); the planner itself never calls it.
     """
     params = params or SolveParameters()
-    deadline = time.monotonic() + params.time_limit
+    started = time.monotonic()
+    deadline = started + params.time_limit
     model = EvacuationModel(scenario, pooled=False, build=False, aggregate=False)
     model._build()
-    return _with_reasons(scenario, model.solve(params, deadline=deadline))
+    return _timed(_with_reasons(scenario, model.solve(params, deadline=deadline)), started)
+
+
+def _timed(plan: Plan, started: float) -> Plan:
+    """`plan` with `stats["seconds"]` the wall time of the whole solve since `started`, not
+    of the step that made the plan."""
+    return replace(plan, stats=dict(plan.stats, seconds=round(time.monotonic() - started, 3)))
 
 
 def _from_flow(
