@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -19,9 +20,11 @@ from hypothesis import strategies as st
 
 from planner.check import check_plan
 from planner.greedy import FILL_WAIT, _Dispatcher, _Index, dispatch, dispatch_seeds
+from planner.model import EvacuationModel
 from planner.plan import Plan, plan_to_dict
 from planner.read import parse_scenario, read_scenario
 from planner.scenario import Scenario
+from planner.walks import Walks, walks_fit
 
 HERE = Path(__file__).parent
 SOLVE = HERE / "data" / "solve"
@@ -426,10 +429,22 @@ def test_tripoli_meets_the_exposure_bound() -> None:
 # --- any scenario -------------------------------------------------------------------------
 
 
-def random_scenario(seed: int) -> str:
+def random_scenario(seed: int, on_grid: bool = False) -> str:
     """A small scenario with a bit of everything: closures, open hours, throughput,
     documents, capacities, transfers, fleets limited to countries, flights, own cars,
-    groups ready before the start."""
+    groups ready before the start. `on_grid`: every time a whole number of 15 minutes."""
+    text = _random_scenario(seed)
+    if on_grid:
+        text = re.sub(r"step: \w+", "step: 15m", text)
+        text = (
+            text.replace("37m", "45m")
+            .replace("1h10m", "1h15m")
+            .replace("transfer: 5m", "transfer: 15m")
+        )
+    return text
+
+
+def _random_scenario(seed: int) -> str:
     r = random.Random(seed)
     places = [f"p{i}" for i in range(r.randint(3, 7))]
     country = {p: r.choice(["LY", "TN", "EG"]) for p in places}
@@ -515,6 +530,24 @@ def random_scenario(seed: int) -> str:
 def test_any_scenario_gets_a_plan_that_keeps_every_rule(seed: int, dispatch_seed: int) -> None:
     scenario = parse_scenario(random_scenario(seed))
     checked(scenario, seed=dispatch_seed)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_walks_bound_every_dispatched_plan(seed: int) -> None:
+    # the walk relaxation (planner.walks) holds for every plan that gets as many people
+    # home: for the dispatcher's too, on random scenarios on the grid, made to minimise the
+    # makespan
+    text = random_scenario(seed, on_grid=True) + "objective: [evacuated, makespan]\n"
+    scenario = parse_scenario(text)
+    model = EvacuationModel(scenario, build=False)
+    if not walks_fit(model):
+        pytest.skip("no vehicle, or not on the grid")
+    plan, _ = checked(scenario)
+    if plan.objective["makespan"] is None:
+        pytest.skip("nobody evacuated")
+    latest = Walks(model, int(plan.objective["evacuated"] or 0)).earliest(time.monotonic() + 10)
+    assert latest is not None
+    assert latest * model.grid.step <= float(plan.objective["makespan"]) * 3600 + 1e-6
 
 
 def test_a_full_shelter_sends_the_rest_to_the_other() -> None:

@@ -28,6 +28,7 @@ from planner.plan import Plan, group_status, plan_to_dict
 from planner.read import parse_scenario
 from planner.relaxation import FlowRelaxation, relaxation_bounds
 from planner.scenario import Scenario
+from planner.walks import Walks, walks_fit
 
 HERE = Path(__file__).parent
 
@@ -271,6 +272,12 @@ def test_dispatch_plans_keep_every_rule(text: str, seed: int) -> None:
                     assert value <= bound + 1e-6, (text, bucket, bounds)
                 else:
                     assert value >= bound - 1e-6, (text, bucket, bounds)
+    if walks_fit(model) and plan.objective["makespan"] is not None:
+        # nor do the walks bound the last arrival of a plan that gets as many people home
+        walks = Walks(model, int(plan.objective["evacuated"] or 0))
+        latest = walks.earliest(time.monotonic() + 30)
+        assert latest is not None, text
+        assert latest * model.grid.step <= float(plan.objective["makespan"]) * 3600 + 1e-6, text
 
 
 # --------------------------------------------------------------------------------------
