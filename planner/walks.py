@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 WALK_COLUMNS = 400
 """Vehicles times the roads and crossings each may drive, at most, for the walk relaxation.
 On the 340-person shuttle benchmark CP-SAT proves its bound in seconds with 3 buses (48)
-and in about 7 s with 6 (96); on the 2,400-person one, 50 vehicles on 84 road directions
+and in 4 to 20 s with 6 (96, eight runs); on the 2,400-person one, 50 vehicles on 84 road directions
 (4,200), it proved nothing near the linear bound in 30 s."""
 
 CUT_AHEAD = 7
@@ -221,12 +221,22 @@ class Walks:
         self.cp.add(self.m.grid.step * self.latest >= lk.service_arrives).only_enforce_if(on_time)
         self.cp.add(moves <= lk.seats * on_time)
 
-    def earliest(self, deadline: float, workers: int = 2, seed: int = 0) -> int | None:
-        """The earliest grid time by which the walks can get `need` people home, or a lower
-        bound on it when CP-SAT runs out of time by `deadline` (a `time.monotonic()` value);
-        None when it proves nothing. Each vehicle's counts of the last solution are kept for
-        `itineraries` when its walk is connected."""
-        status, bound = self._solve(deadline, workers, seed)
+    def earliest(
+        self, deadline: float, workers: int = 2, seed: int = 0, floor: int = 0
+    ) -> int | None:
+        """The earliest grid time from `floor` on by which the walks can get `need` people
+        home, or a lower bound on it when CP-SAT runs out of time by `deadline` (a
+        `time.monotonic()` value); None when it proves nothing. Each vehicle's counts of the
+        last solution are kept for `itineraries` when its walk is connected.
+
+        `floor`, a bound known already, ends the search once the walks are done by then: they
+        bound nothing more, and `value` is then `floor`, for walks by then (on the 340-person
+        benchmark with 12 buses, the walks' own optimum, 2.75 h, is below the linear bound of
+        3 h, and CP-SAT spent 6 s proving it). Held as a constraint instead, the floor slowed
+        the proof of 8 h on seed 4 of the 3-bus benchmark from 2.6-4.5 s to 3.6-5.4 s."""
+        status, bound = self._solve(deadline, workers, seed, floor)
+        if self.value is not None and self.value <= floor:
+            self.value = floor
         if status == cp_model.OPTIMAL and self.value is not None:
             bound = self.value
         hours = self.m.grid.step / 3600
@@ -249,10 +259,12 @@ class Walks:
         status, _ = self._solve(deadline, workers, seed)
         return status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
-    def _solve(self, deadline: float, workers: int, seed: int) -> tuple[Any, int | None]:
-        """Solve, and again after each cut (`_cut`), until the walks are connected: CP-SAT's
-        last status (UNKNOWN when the time ran out before) and the best bound it proved on
-        the last arrival (grid time), if any."""
+    def _solve(
+        self, deadline: float, workers: int, seed: int, floor: int = -1
+    ) -> tuple[Any, int | None]:
+        """Solve, and again after each cut (`_cut`), until the walks are connected or done by
+        `floor`: CP-SAT's last status (UNKNOWN when the time ran out before) and the best
+        bound it proved on the last arrival (grid time), if any."""
         bound: int | None = None
         while True:
             left = deadline - time.monotonic()
@@ -265,10 +277,11 @@ class Walks:
             # with every linear row in its relaxation, CP-SAT proves the bound in 1.6-3.6 s
             # on the 340-person, 3-bus benchmark over five seeds, against 0.8-7 s without;
             # breaking what symmetry of the vehicles is left in presolve, the same benchmark
-            # with 6 buses in 6.5-7 s instead of 13-19 s (two seeds each)
+            # with 6 buses in 6.5-7 s instead of 13-19 s (two seeds each; over eight more
+            # runs, 4 to 20 s)
             solver.parameters.linearization_level = 2
             solver.parameters.symmetry_level = 4
-            status = solver.solve(self.cp)
+            status = solver.solve(self.cp, _DoneBy(floor))
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 return status, bound
             bound = max(bound or 0, math.ceil(solver.best_objective_bound - 1e-6))
@@ -276,7 +289,7 @@ class Walks:
             for walk in self.walks:
                 walk.counts = {i: solver.value(x) for i, x in walk.passes.items()}
             cut = [self._cut(walk) for walk in self.walks]
-            if not any(cut):
+            if not any(cut) or self.value <= floor:
                 return status, bound
 
     def _cut(self, walk: _Walk) -> bool:
@@ -362,6 +375,18 @@ class Walks:
             timed[n] = max(d for d in departs if early[n] <= d and grid.up(departs[d]) <= t)
             t = timed[n]
         return tuple(zip(path, timed, strict=True))
+
+
+class _DoneBy(cp_model.CpSolverSolutionCallback):
+    """Stops the search at walks done by `floor` (grid time)."""
+
+    def __init__(self, floor: int) -> None:
+        super().__init__()
+        self.floor = floor
+
+    def on_solution_callback(self) -> None:
+        if self.objective_value <= self.floor:
+            self.stop_search()
 
 
 def walk_plan(
