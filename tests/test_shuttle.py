@@ -277,3 +277,20 @@ def test_a_proven_shuttle_plan_is_the_same_run_after_run() -> None:
         del data["solver"]["seconds"]
         plans.append(data)
     assert plans[0] == plans[1]
+
+
+def test_a_floor_known_already_stops_the_walks_or_not() -> None:
+    # split_bus: the walks need 3 h (12 steps). Below a floor of 2 h the answer is the same;
+    # with a floor of 4 h they are done by then, prove at most their 3 h, and the walks
+    # asked for the plan are those by 4 h
+    from planner.model import EvacuationModel
+    from planner.walks import Walks
+
+    model = EvacuationModel(read_scenario(DATA / "split_bus.yaml"), build=False)
+    low = Walks(model, 12)
+    assert low.earliest(time.monotonic() + 10, floor=8) == 12
+    assert low.value == 12
+    high = Walks(model, 12)
+    found = high.earliest(time.monotonic() + 10, floor=16)
+    assert found is not None and found <= 12
+    assert high.value == 16
