@@ -365,9 +365,10 @@ def sooner(
     walks = Walks(model, need) if walks_fit(model) else None
     if walks is not None:
         # each vehicle's driving alone, first: a stronger bound where a few vehicles share
-        # out the round trips, and in seconds where the linear optimum may take a minute
-        # half of the time at most: the 3-bus benchmark takes 1-4 s of its 20, the same with
-        # six buses 4-20 s; a deadline near the optimum seldom gets an answer from the flow
+        # out the round trips, and in seconds where the linear optimum may take a minute.
+        # Half of the time at most: the 3-bus benchmark takes 1-4 s of its 20, the same with
+        # six buses 4-20 s, and a deadline near the optimum seldom gets an answer from the
+        # flow anyway
         until = time.monotonic() + 0.5 * (deadline - time.monotonic())
         ruled = walks.earliest(until, params.workers, params.seed, floor=lowest)
         if ruled is not None and ruled > lowest:
