@@ -224,10 +224,10 @@ class Walks:
     def earliest(
         self, deadline: float, workers: int = 2, seed: int = 0, floor: int = 0
     ) -> int | None:
-        """The earliest grid time from `floor` on by which the walks can get `need` people
-        home, or a lower bound on it when CP-SAT runs out of time by `deadline` (a
-        `time.monotonic()` value); None when it proves nothing. Each vehicle's counts of the
-        last solution are kept for `itineraries` when its walk is connected.
+        """The earliest grid time by which the walks can get `need` people home, or a lower
+        bound on it when CP-SAT runs out of time by `deadline` (a `time.monotonic()` value)
+        or stops at `floor`; None when it proves nothing. Each vehicle's counts of the last
+        solution are kept for `itineraries` when its walk is connected.
 
         `floor`, a bound known already, ends the search once the walks are done by then: they
         bound nothing more, and `value` is then `floor`, for walks by then (on the 340-person
@@ -235,10 +235,10 @@ class Walks:
         3 h, and CP-SAT spent 6 s proving it). Held as a constraint instead, the floor slowed
         the proof of 8 h on seed 4 of the 3-bus benchmark from 2.6-4.5 s to 3.6-5.4 s."""
         status, bound = self._solve(deadline, workers, seed, floor)
-        if self.value is not None and self.value <= floor:
-            self.value = floor
         if status == cp_model.OPTIMAL and self.value is not None:
             bound = self.value
+        if self.value is not None and self.value <= floor:
+            self.value = floor
         hours = self.m.grid.step / 3600
         log.info(
             "walk relaxation: last arrival %s, walks by %s (%d cuts)",

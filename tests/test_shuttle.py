@@ -294,3 +294,9 @@ def test_a_floor_known_already_stops_the_walks_or_not() -> None:
     found = high.earliest(time.monotonic() + 10, floor=16)
     assert found is not None and found <= 12
     assert high.value == 16
+    # far_depot (one bus, 4.5 h): with a floor of 7.5 h, still no more than 4.5 h proven
+    model = EvacuationModel(read_scenario(DATA / "far_depot.yaml"), build=False)
+    single = Walks(model, 20)
+    found = single.earliest(time.monotonic() + 10, floor=30)
+    assert found is not None and found <= 18
+    assert single.value == 30
