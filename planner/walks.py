@@ -33,8 +33,9 @@ as early or as late as the last arrival allows, is an itinerary on which `planne
 seats the families (`walk_plan`). When they do not all fit (the walks count people, not
 families), other walks by the same last arrival are tried. On five of the six seeds of the
 340-person benchmark this seats everyone by the bound: a proven optimum, in 2 to 8 s of a
-20 s limit. On the sixth, every walk by 6 h seats 331 of the 340: families of six do not
-fit where single people would.
+20 s limit. On the sixth, every walk by 6 h seats 331 of the 340: in the one examined, the
+trips from one point have 210 seats for its 209 people, but the first can take only those
+ready at once (28 of its 30 seats), and three families of 3 ready at +2 h are left.
 """
 
 from __future__ import annotations
