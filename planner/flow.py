@@ -362,6 +362,11 @@ def sooner(
     need = int(plan.objective.get("evacuated") or 0)
     best = plan
     proven: int | None = None
+
+    def span(p: Plan) -> int:
+        """`p`'s last arrival in grid steps."""
+        return round(float(p.objective["makespan"] or 0) / step_hours)
+
     walks = Walks(model, need) if walks_fit(model) else None
     if walks is not None:
         # each vehicle's driving alone, first: a stronger bound where a few vehicles share
@@ -385,7 +390,7 @@ def sooner(
         lowest = linear
         if whole.relaxes_every_plan:
             proven = linear
-    lo, hi = lowest, round(float(best.objective["makespan"] or 0) / step_hours) - 1
+    lo, hi = lowest, span(best) - 1
     # the plan's own vehicle moves with its families seated again: often sooner at once.
     # The questions stay those below the plan given: a yes just below it is quick, and its
     # vehicles seated often arrive sooner than it asked (on one 2,400-person shuttle, asking
@@ -399,8 +404,7 @@ def sooner(
         best = replace(reseated, stats=dict(reseated.stats, method=RESEATED_METHOD))
         source = (moves, None)
     _report(params, started, best, proven, step_hours)
-    span = round(float(best.objective["makespan"] or 0) / step_hours)
-    if walks is not None and walks.value is not None and lowest < span and walks.value < span:
+    if walks is not None and walks.value is not None and span(best) > max(lowest, walks.value):
         # the walks as the vehicles' moves, the families seated: often a plan that meets
         # the bound
         until = time.monotonic() + 0.3 * (deadline - time.monotonic())
@@ -412,7 +416,7 @@ def sooner(
             # seated again for people home sooner by one worker, as the walks were: the
             # same plan run after run when it meets the bound
             seating = replace(params, workers=1)
-            hi = min(hi, round(float(best.objective["makespan"] or 0) / step_hours) - 1)
+            hi = min(hi, span(best) - 1)
             _report(params, started, best, proven, step_hours)
     floor = lowest  # the earliest deadline the flow has not ruled out
     first = True
@@ -452,7 +456,7 @@ def sooner(
             best = replace(found, stats=dict(found.stats, method=WHOLE_METHOD))
             source = (frame.vehicles, mid) if frame.vehicles else None
             seating = params
-            hi = min(mid, round(float(best.objective["makespan"] or 0) / step_hours)) - 1
+            hi = min(mid, span(best)) - 1
             _report(params, started, best, proven, step_hours)
         else:
             lo = mid + 1

@@ -429,13 +429,22 @@ class EvacuationModel:
             for lk in self.out_links[p]:
                 if not self._vehicle_can_use(v_index, lk):
                     continue
-                for dep in sorted(d for d in lk.departs if d >= t):
-                    head_t = self._arrival_node_time(dep, lk.departs[dep])
-                    if head_t < earliest.get(lk.dst, math.inf):
-                        earliest[lk.dst] = head_t
-                        heapq.heappush(frontier, (head_t, lk.dst))
-                    break
+                dep = self.first_departure(lk, t)
+                if dep is None:
+                    continue
+                head_t = self._arrival_node_time(dep, lk.departs[dep])
+                if head_t < earliest.get(lk.dst, math.inf):
+                    earliest[lk.dst] = head_t
+                    heapq.heappush(frontier, (head_t, lk.dst))
         return earliest
+
+    def first_departure(self, lk: _Link, t: int) -> int | None:
+        """The first grid time from grid time `t` on at which `lk` may be taken, if any."""
+        times = self._sorted_departs.get(lk.index)
+        if times is None:
+            times = self._sorted_departs[lk.index] = sorted(lk.departs)
+        i = bisect.bisect_left(times, t)
+        return times[i] if i < len(times) else None
 
     def _build_vehicle_flows(self) -> None:
         last = self.grid.last
@@ -1212,13 +1221,8 @@ class EvacuationModel:
         dest = inf
 
         def first_departure(lk: _Link, after: int) -> tuple[int, int] | None:
-            times = self._sorted_departs.get(lk.index)
-            if times is None:
-                times = self._sorted_departs[lk.index] = sorted(lk.departs)
-            i = bisect.bisect_left(times, self.grid.up(after))
-            if i == len(times):
-                return None
-            return times[i], lk.departs[times[i]]
+            dep = self.first_departure(lk, self.grid.up(after))
+            return None if dep is None else (dep, lk.departs[dep])
 
         while heap:
             now, state = heapq.heappop(heap)

@@ -303,7 +303,7 @@ class FlowRelaxation:
             for lk in m.out_links[p]:
                 if not self._pool_uses(pool, lk):
                     continue
-                dep = next((d for d in sorted(lk.departs) if d >= t), None)
+                dep = m.first_departure(lk, t)
                 if dep is None:
                     continue
                 h = self._head_time(dep, lk.departs[dep])

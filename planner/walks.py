@@ -361,12 +361,11 @@ class Walks:
         t = max(0, grid.up(grid.seconds(self.m.vehicles[vehicle].available)))
         early = []
         for i in path:
-            departs = self.m.links[i].departs
-            dep = min((d for d in departs if d >= t), default=None)
+            dep = self.m.first_departure(self.m.links[i], t)
             if dep is None:
                 return None
             early.append(dep)
-            t = grid.up(departs[dep])
+            t = grid.up(self.m.links[i].departs[dep])
         if not late or t > latest:
             return tuple(zip(path, early, strict=True))
         timed = list(early)

@@ -127,22 +127,27 @@ def test_generated_shuttle_sizes(size: str, people: int, buses: int, seed: int) 
     assert all((v.available - scenario.start) % step == timedelta(0) for v in scenario.vehicles)
 
 
+@pytest.mark.parametrize(
+    ("walks", "method"), [(False, "whole-number flow"), (True, "walk relaxation")]
+)
 @pytest.mark.parametrize("name", sorted(HAND_OPTIMA))
 def test_the_deadline_search_reaches_the_same_optimum(
-    name: str, monkeypatch: pytest.MonkeyPatch
+    name: str, walks: bool, method: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # with no size below which the exact model comes first (SEARCH_FIRST), each shuttle takes
-    # the deadline search on the whole-number flow, the families seated on its vehicles
-    # (the walks, which settle these files first, left out)
+    # the deadline search: asking the walks first (their bound is the optimum and one of
+    # their orders seats everybody by it), or, with the walks left out, the whole-number
+    # flow, the families seated on its vehicles
     import planner.model
     import planner.walks
 
     monkeypatch.setattr(planner.model, "SEARCH_FIRST", 0)
-    monkeypatch.setattr(planner.walks, "WALK_COLUMNS", 0)
+    if not walks:
+        monkeypatch.setattr(planner.walks, "WALK_COLUMNS", 0)
     scenario = read_scenario(DATA / f"{name}.yaml")
     plan, data = solve_checked(scenario)
     evacuated, makespan = HAND_OPTIMA[name]
-    assert plan.stats["method"].startswith(("whole-number flow", "greedy"))
+    assert plan.stats["method"].startswith((method, "greedy"))
     assert plan.status == "optimal"
     assert data["objective"]["evacuated"] == evacuated
     assert data["objective"]["makespan"] == pytest.approx(makespan)
@@ -178,26 +183,9 @@ def test_the_walk_relaxation_proves_each_hand_worked_optimum(name: str) -> None:
     model = EvacuationModel(scenario, build=False)
     evacuated, makespan = HAND_OPTIMA[name]
     walks = Walks(model, evacuated)
+    # (on far_depot, no sooner than the drive from the depot, which a walk cut off from its
+    # start would leave out)
     assert walks.earliest(time.monotonic() + 10) == round(makespan * 3600) // model.grid.step
-    # and no sooner than the drive from the depot (far_depot), which a walk cut off from its
-    # start would leave out
-
-
-@pytest.mark.parametrize("name", sorted(HAND_OPTIMA))
-def test_the_walks_seated_are_a_proven_optimum(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the deadline search asks the walks first: their bound is the optimum and one of
-    # their orders seats everybody by it
-    import planner.model
-
-    monkeypatch.setattr(planner.model, "SEARCH_FIRST", 0)
-    scenario = read_scenario(DATA / f"{name}.yaml")
-    plan, data = solve_checked(scenario)
-    evacuated, makespan = HAND_OPTIMA[name]
-    assert plan.status == "optimal"
-    assert data["objective"]["evacuated"] == evacuated
-    assert data["objective"]["makespan"] == pytest.approx(makespan)
-    assert data["bound"]["makespan"] == pytest.approx(makespan)
-    assert plan.stats["method"].startswith(("walk relaxation", "greedy"))
 
 
 def test_split_bus_walks_beat_the_linear_bound() -> None:
