@@ -12,10 +12,14 @@ capacity the rules name:
 - the seats of each flight and sailing, with check-in (rule 6);
 - the capacity of each place (rule 7), counting people who stay there for ever.
 
-What it leaves out (whole families, one vehicle per family, transfer times between road and
-crossing legs, the smallest vehicle a family fits in) can only make the relaxation better than
-any real plan, so its optimum bounds every plan on the grid: from above for `evacuated`, from
-below for the others. `planner.model` reports these bounds only when the scenario is
+- the transfer at a place before a change of carrier (rule 2): people just off a vehicle may
+  ride on at once (it may be the same vehicle) but cross on foot only after the transfer;
+  after a crossing on foot or a flight or sailing, the transfer before any vehicle.
+
+What it leaves out (whole families, one vehicle per family, the smallest vehicle a family
+fits in, the transfer between two vehicles) can only make the relaxation better than any real
+plan, so its optimum bounds every plan on the grid: from above for `evacuated`, from below for
+the others. `planner.model` reports these bounds only when the scenario is
 grid-aligned, like every other bound.
 
 People of the same priority, destinations, documents, own car and seats per person are one
@@ -57,6 +61,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INF = math.inf
+FREE, RIDING, ON_FOOT, SERVED = 0, 1, 2, 3
+"""How people came to a place, in their state: free to take any leg (they started there,
+waited the transfer, or need none), or just off a vehicle, a crossing on foot or a flight or
+sailing, free to go on only the same way until they have waited the place's transfer."""
 MAX_COLUMNS = 150_000
 """Above this many columns the relaxation takes longer than a planner waits (GLOP, 2 cores)."""
 COLUMNS_PER_SECOND = 2000
@@ -213,6 +221,7 @@ class FlowRelaxation:
         self._capacity: dict[tuple[int, int], int] = {}
         self._parked: dict[tuple[int, int], int] = {}
         self._merged: dict[tuple, int] = {}
+        self._holds: dict[tuple, bool] = {}
         self._open_hours: dict[str | None, set[int]] = defaultdict(set)
         for lk in model.links:
             if lk.kind == "crossing" and lk.throughput is not None:
@@ -270,11 +279,47 @@ class FlowRelaxation:
     def _head_time(self, depart: int, arrive: int) -> int:
         return max(depart, self.m.grid.up(arrive))
 
-    def _people_head_time(self, depart: int, arrive: int, c: _Commodity, place: int) -> int:
-        """When people who arrive at `place` may leave it again (see `transfers`)."""
-        if not self.transfers or place in c.dests:
-            return self._head_time(depart, arrive)
-        return max(depart + 1, self.m.grid.up(arrive + self.m.transfer[place]))
+    def _people_head(self, lk, depart: int, arrive: int, c: _Commodity, head: tuple) -> tuple:  # type: ignore[no-untyped-def]
+        """Where and when people who take `lk` at grid time `depart` next stand: the state
+        (`head` with how they came) and the grid time they may leave it.
+
+        With `transfers`, every leg is followed by the place's transfer. Without, only what
+        rule 2 makes every plan wait: the transfer before a change of carrier. People just
+        off a vehicle, a crossing on foot or a flight or sailing may go on the same way at
+        once (the same vehicle, on foot again) and catch a flight or sailing (whose check-in
+        holds the transfer), or wait the transfer for anything else (see `_settled`). Where
+        nothing else leaves, or at a destination, they are free at once.
+        """
+        m = self.m
+        place = lk.dst
+        if self.transfers and place not in c.dests and m.transfer[place]:
+            return head + (FREE,), max(depart + 1, m.grid.up(arrive + m.transfer[place]))
+        way = _way(lk)
+        if place in c.dests or not self._settle_steps(place) or not self._held(c, place, way):
+            return head + (FREE,), self._head_time(depart, arrive)
+        return head + (way,), self._head_time(depart, arrive)
+
+    def _held(self, c: _Commodity, place: int, way: int) -> bool:
+        """True when people who came `way` to `place` have a leg there that only the
+        transfer lets them take."""
+        key = (c.key, place, way)
+        held = self._holds.get(key)
+        if held is None:
+            held = self._holds[key] = any(
+                lk.index in c.accepted and not _goes_on(way, lk) for lk in self.m.out_links[place]
+            )
+        return held
+
+    def _settle_steps(self, place: int) -> int:
+        """Whole grid steps of `place`'s transfer: whoever arrived by grid time t has waited
+        it by t plus these steps (rounded down, so a true wait off the grid is never
+        overstated)."""
+        return self.m.transfer[place] // self.step
+
+    @staticmethod
+    def _settled(s: tuple) -> tuple:
+        """State s after its transfer: free to take any leg."""
+        return s[:3] + (FREE,)
 
     def _pool_uses(self, pool: _Pool, lk) -> bool:  # type: ignore[no-untyped-def]
         m = self.m
@@ -326,30 +371,35 @@ class FlowRelaxation:
             )
         return first <= t
 
-    def _people_moves(self, c: _Commodity, state: tuple[int, int, int], t_min: int):  # type: ignore[no-untyped-def]
-        """Moves from `state` = (been safe, at home, place): (link, depart, arrive s, head)."""
+    def _people_moves(self, c: _Commodity, state: tuple[int, int, int, int], t_min: int):  # type: ignore[no-untyped-def]
+        """Moves from `state` = (been safe, at home, place, how they came): (link, depart,
+        arrive s, head state, head time), the head as `_people_head` has it."""
         m = self.m
-        safe, _home, p = state
+        safe, _home, p, way = state
         for lk in m.out_links[p]:
             if lk.index not in c.accepted:
                 continue
+            if way != FREE and not _goes_on(way, lk):
+                continue  # a change of carrier: only after the transfer
             head = (1 if safe or not m.danger[lk.dst] else 0, 0, lk.dst)
             if lk.kind in ("flight", "sailing"):
                 if lk.service_arrives > m.grid.horizon:
                     continue
+                # rule 6 asks for the transfer within the check-in, whatever came before
                 latest = lk.service_departs - max(lk.check_in, m.transfer[p])
                 if latest < 0:
                     continue
                 t = m.grid.down(latest)
+                arr = lk.service_arrives
                 if t >= t_min:
-                    yield lk, t, lk.service_arrives, head
+                    yield (lk, t, arr, *self._people_head(lk, t, arr, c, head))
                 continue
             for t, arr in lk.departs.items():
                 if t < t_min:
                     continue
                 if lk.kind == "road" and not c.own and not self._ride_possible(lk, t):
                     continue
-                yield lk, t, arr, head
+                yield (lk, t, arr, *self._people_head(lk, t, arr, c, head))
 
     def _reach_people(self, c: _Commodity) -> tuple[dict[tuple, int], set[tuple]]:
         """Earliest grid time of each state, and the states from which something can be gained."""
@@ -357,7 +407,7 @@ class FlowRelaxation:
         earliest: dict[tuple, int] = {}
         heap = []
         for p, t in c.supply:
-            s = (0 if m.danger[p] else 1, 1, p)
+            s = (0 if m.danger[p] else 1, 1, p, FREE)
             if t < earliest.get(s, INF):
                 earliest[s] = t
                 heap.append((t, s))
@@ -368,9 +418,13 @@ class FlowRelaxation:
             if earliest.get(s, INF) < t:
                 continue
             best: dict[tuple, int] = {}
-            for _lk, dep, arr, head in self._people_moves(c, s, t):
+            for _lk, _dep, _arr, head, h in self._people_moves(c, s, t):
                 edges[s].add(head)
-                h = self._people_head_time(dep, arr, c, head[2])
+                if h <= self.T and h < best.get(head, INF):
+                    best[head] = h
+            if s[3] != FREE:
+                head, h = self._settled(s), t + self._settle_steps(s[2])
+                edges[s].add(head)
                 if h <= self.T and h < best.get(head, INF):
                     best[head] = h
             for head, h in best.items():
@@ -530,7 +584,7 @@ class FlowRelaxation:
             r = node.get((s, b))
             if r is None:
                 supply = 0
-                if s[1] == 1:
+                if s[1] == 1 and s[3] == FREE:
                     supply = supplies.get((s[2], b), 0)
                 r = node[(s, b)] = self._row(float(supply), float(supply))
             return r
@@ -540,7 +594,7 @@ class FlowRelaxation:
             if (s, b) in stopped:
                 return
             stopped.add((s, b))
-            safe, home, p = s
+            safe, home, p, _way = s
             at_dest = p in c.dests
             j = self._column(
                 evac=1.0 if at_dest else 0.0,
@@ -554,16 +608,17 @@ class FlowRelaxation:
                 self._put(self._parked_row(p, b), j, 1.0)
 
         for (p, t), _people in c.supply.items():
-            s = (0 if m.danger[p] else 1, 1, p)
+            s = (0 if m.danger[p] else 1, 1, p, FREE)
             if s not in useful:
                 stop(s, self._b(t))
         for s, e in earliest.items():
-            safe, home, p = s
+            safe, home, p, way = s
             if s not in useful:
                 continue
             counted = m.capacity[p] is not None and not home
             for b in range(self._b(e), self.last + 1):
-                stop(s, b)
+                if p in c.dests or b == self.last:  # elsewhere, stopping is waiting to the end
+                    stop(s, b)
                 if b < self.last:
                     j = self._column()
                     self._put(row(s, b), j, 1.0)
@@ -574,8 +629,18 @@ class FlowRelaxation:
                             j,
                             1.0,
                         )
-            for lk, dep, arr, head in self._people_moves(c, s, e):
-                h = self._people_head_time(dep, arr, c, head[2])
+            if way != FREE:  # the transfer, to take any leg after it
+                head = self._settled(s)
+                for b in range(self._b(e), self.last + 1):
+                    h = b * self.bucket + self._settle_steps(p)
+                    if h > self.T:
+                        break
+                    j = self._column()
+                    self._put(row(s, b), j, 1.0)
+                    self._put(row(head, self._b(h)), j, -1.0)
+                    if head not in useful:
+                        stop(head, self._b(h))
+            for lk, dep, arr, head, h in self._people_moves(c, s, e):
                 if h > self.T:
                     continue
                 gain = (not safe) and head[0] == 1
@@ -861,3 +926,19 @@ def earliest_makespan(
         else:
             lo = mid + 1
     return lo
+
+
+def _way(lk) -> int:  # type: ignore[no-untyped-def]
+    """How people travel on `lk`: aboard a vehicle (a road, a crossing made aboard), on foot
+    (any other crossing) or on a flight or sailing."""
+    if lk.kind in ("flight", "sailing"):
+        return SERVED
+    if lk.kind == "road" or lk.vehicles:
+        return RIDING
+    return ON_FOOT
+
+
+def _goes_on(way: int, lk) -> bool:  # type: ignore[no-untyped-def]
+    """True when people who came `way` may take `lk` with no transfer first: the same way
+    on (a flight's or sailing's check-in holds the transfer already)."""
+    return lk.kind in ("flight", "sailing") or (way != SERVED and _way(lk) == way)

@@ -1,8 +1,9 @@
 """The flow relaxation's bounds on tiny scenarios, worked out by hand.
 
-Each value below is the optimum of the relaxation, which lets families split and ignores
-transfers between road and crossing legs but keeps every shared capacity: so it is at most
-as good as the true optimum (see tests/data/solve/ for those), and here often equal to it.
+Each value below is the optimum of the relaxation, which lets families split and pools the
+vehicles' seats but keeps every shared capacity and the transfers every plan must wait: so it
+is at most as good as the true optimum (see tests/data/solve/ for those), and here often equal
+to it.
 """
 
 from __future__ import annotations
@@ -112,6 +113,70 @@ def test_size_and_pools() -> None:
     assert columns > 0 and rows > 0
     assert len(relaxation._pools) == 1
     assert len(relaxation._commodities) == 1
+
+
+EXIT_POST = """
+scenario: {name: exit post, start: 2013-10-03T06:00+02:00, horizon: 12h, step: 30m}
+objective: [evacuated, exposure]
+locations:
+  a: {country: LY, danger: true}
+  x: {country: LY, danger: true, transfer: 30m}
+  y: {country: TN}
+  z: {country: TN}
+roads:
+  - {from: a, to: x, duration: 1h}
+  - {from: x, to: z, duration: %s}
+crossings:
+  - {id: gate, from: x, to: y, processing: 30m, vehicles: false}
+fleet:
+  - {id: bus, seats: 4, at: a}
+groups:
+  - {id: G, at: a, destination: [y, z], size: 4}
+"""
+
+
+@pytest.mark.parametrize(
+    ("onward", "exposure"),
+    [
+        # the bus drives on from x to z at once (the same vehicle: no transfer): safe at
+        # 1 h + 1 h 30 min = 2.5 h; on foot they wait the 30 min at x first and are across
+        # at 1 h + 30 min + 30 min = 2 h: 4 * 2 = 8 (it was 6 before the transfer counted)
+        ("1h30m", 8.0),
+        # driving on takes 30 min: safe at 1.5 h, sooner than on foot: 4 * 1.5 = 6
+        ("30m", 6.0),
+    ],
+)
+def test_a_change_of_carrier_waits_the_transfer_and_the_same_vehicle_does_not(
+    onward: str, exposure: float
+) -> None:
+    scenario = parse_scenario(EXIT_POST % onward, "exit.yaml")
+    bounds = bounds_of(scenario, {"evacuated": 4, "exposure": exposure})
+    assert bounds == pytest.approx({"evacuated": 4, "exposure": exposure})
+
+
+CONNECTION = """
+scenario: {name: connection, start: 2013-10-03T06:00+02:00, horizon: 12h, step: 30m}
+objective: [evacuated, arrival]
+locations:
+  a: {country: LY, danger: true, kind: airport}
+  b: {country: MT, danger: true, kind: airport, transfer: 2h}
+  h: {country: XH}
+flights:
+  - {id: F1, from: a, to: b, departs: +1h, duration: 2h, seats: 10}
+  - {id: F2, from: b, to: h, departs: +%s, duration: 1h, seats: 10, check_in: 1h}
+groups:
+  - {id: G, at: a, destination: h, size: 3}
+"""
+
+
+@pytest.mark.parametrize(("departs", "arrival"), [("5h", 18.0), ("6h", 21.0)])
+def test_a_connection_needs_the_transfer_once(departs: str, arrival: float) -> None:
+    # F1 lands at b at 3 h; F2 wants them there its check-in and b's transfer of 2 h before
+    # it leaves, the larger of the two: by 3 h for F2 at 5 h, home at 6 h (3 * 6 = 18), by
+    # 4 h for F2 at 6 h, home at 7 h (21). Counting the transfer twice would miss F2 at 5 h.
+    scenario = parse_scenario(CONNECTION % departs, "connection.yaml")
+    bounds = bounds_of(scenario, {"evacuated": 3, "arrival": arrival})
+    assert bounds == pytest.approx({"evacuated": 3, "arrival": arrival})
 
 
 # ---- coarse buckets: every time rounded down to the start of its bucket
