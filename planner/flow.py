@@ -62,7 +62,7 @@ def skeleton(model: EvacuationModel, deadline: float, start: Plan | None = None)
     many people home), with those of `start` added so that the restricted model can begin
     from that plan. The linear optimum is fractional, but its departures are few and
     well chosen: the restricted model makes them whole."""
-    flow = FlowRelaxation(model, transfers=True, by_kind=True)
+    flow = FlowRelaxation(model, transfers=True, by_kind=True, stop_anywhere=True)
     order = list(model.scenario.objective)
     at_least: dict[str, float] = {}
     at_most: dict[str, float] = {}
@@ -205,7 +205,7 @@ class WholeFlow:
 
     def __init__(self, model: EvacuationModel) -> None:
         self.m = model
-        self.flow = FlowRelaxation(model, transfers=True, by_kind=True)
+        self.flow = FlowRelaxation(model, transfers=True, by_kind=True, stop_anywhere=True)
         rows, cols, vals = self.flow.entries
         by_row: dict[int, list[tuple[int, Fraction]]] = defaultdict(list)
         for i, j, v in zip(rows, cols, vals, strict=True):
@@ -227,7 +227,7 @@ class WholeFlow:
         units = sum(sum(p.supply.values()) for p in self.flow._pools)
         self.most = max(people, units, 1)
         self.relaxes_every_plan = model.grid_aligned() and _same_flow(
-            self.flow, FlowRelaxation(model, transfers=False, by_kind=True)
+            self.flow, FlowRelaxation(model, by_kind=True, stop_anywhere=True)
         )
         """True when taking each place's transfer after every leg changes nothing (no place
         has one, no leg takes no time) and the scenario is on its grid: then the flow is a

@@ -1900,11 +1900,11 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     except ImportError:  # pragma: no cover - the dispatcher ships with the package
         dispatch = None  # type: ignore[assignment]
     model = EvacuationModel(scenario, build=False)
-    bounding = _Bounding(model, params)
+    searchable = _searchable(model)
+    bounding = _Bounding(model, params, searchable, deadline)
     if dispatch is not None:
         # the dispatcher may refine its plan for at most half of the time, or nearly all of
         # it when nothing after it could use the time
-        searchable = _searchable(model)
         start = _dispatched(
             scenario,
             params,
@@ -1954,6 +1954,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         else:
             how = "not improved by cp-sat"
         plan = replace(judged, stats=dict(judged.stats, method=f"greedy, {how}"))
+    plan = bounding.late(scenario, plan)
     return _timed(_with_reasons(scenario, plan, finish), started)
 
 
@@ -2255,17 +2256,34 @@ class _Bounding:
     keeps one core busy and leaves the other to GLOP. Only for grid-aligned scenarios (the
     only ones with bounds) or those with a finer grid for bounds (`bound_model`).
 
-    The relaxation has until a third of the time limit; a relaxation too large to solve in
-    half that time is made coarser (`FlowRelaxation.bucket`): a weaker bound, but a bound.
-    Each stage's relaxation is solved first and then waits for the dispatcher's plan, which
-    the next stages need (see `relaxation_bounds`).
+    Where a search follows, the dispatcher has half of the time limit in one process, and
+    the relaxation has the other core for as long. Where the dispatcher's plan is the answer,
+    it has both cores (a second process, `_Rival`, with two workers or more): the relaxation
+    then has until a third of the limit, and GLOP's time there is taken from the
+    dispatchers, so it is kept to a quarter of the size. A relaxation too large for its first
+    two stages in that time is made coarser (`FlowRelaxation.bucket`): a weaker bound, but a
+    bound. Each stage's relaxation is solved first and then waits for the dispatcher's plan,
+    which the next stages need (see `relaxation_bounds`). Where a search follows, the later
+    stages go on beside it, until `end` at most, and their bounds join the plan's at the end
+    (`late`).
     """
 
-    def __init__(self, model: EvacuationModel, params: SolveParameters) -> None:
+    def __init__(
+        self,
+        model: EvacuationModel,
+        params: SolveParameters,
+        searchable: bool = True,
+        end: float | None = None,
+    ) -> None:
         self.model = model
-        self.until = time.monotonic() + params.time_limit / 3
+        self.share = 1.0 if searchable or params.workers < 2 else 0.25
+        """The part of a core the relaxation has (see above)."""
+        self.until = time.monotonic() + params.time_limit * (0.5 if searchable else 1 / 3)
+        self.end = self.until if end is None or not searchable else max(self.until, end)
         self.incumbent: Future[dict[str, float | int | None]] = Future()
         self.bounds: dict[str, float] = {}
+        """Each bound as soon as the relaxation finds it."""
+        self.relaxation: Any = None
         self.thread: threading.Thread | None = None
         if model.bound_model() is not None:
             self.thread = threading.Thread(target=self._run, name="relaxation", daemon=True)
@@ -2286,7 +2304,7 @@ class _Bounding:
         if budget < 0.5:
             return
         try:
-            columns = int(min(1.4 * MAX_COLUMNS, COLUMNS_PER_SECOND * budget / 2))
+            columns = int(min(1.4 * MAX_COLUMNS, COLUMNS_PER_SECOND * self.share * budget))
             bucket = coarse_bucket(on, columns)
             if bucket is None:
                 log.info("flow relaxation: too large to solve in time, even in buckets of a day")
@@ -2299,8 +2317,14 @@ class _Bounding:
                 return
             if bucket > 1:
                 log.info("flow relaxation in buckets of %d s", bucket * on.grid.step)
-            self.bounds = relaxation_bounds(
-                on, self.incumbent, self.until, relaxation, known=self.model.static_bounds()
+            self.relaxation = relaxation
+            relaxation_bounds(
+                on,
+                self.incumbent,
+                self.end,
+                relaxation,
+                known=self.model.static_bounds(),
+                bounds=self.bounds,
             )
         except Exception:  # a bound is worth less than the plan: go on without it
             log.exception("the flow relaxation failed; only the fastest-route bounds are used")
@@ -2313,17 +2337,44 @@ class _Bounding:
 
     def finish(self, start: Plan | None) -> None:
         """Hand over the dispatcher's plan (unless one was already), wait for the
-        relaxation until its time is up, and keep its bounds in the model
+        relaxation until its time is up, and keep the bounds found by then in the model
         (`EvacuationModel.relaxed`)."""
         self.hand_over(start)
         if self.thread is None:
             return
-        self.thread.join(timeout=max(0.0, self.until - time.monotonic()) + 2.0)
+        self.thread.join(timeout=max(0.0, self.until - time.monotonic()) + 0.5)
+        self.model.relaxed = dict(self.bounds)
         if self.thread.is_alive():
-            log.info("the flow relaxation did not finish in time; its bounds are left out")
-            return
-        self.model.relaxed = self.bounds
-        log.info("flow relaxation bounds: %s", self.bounds)
+            log.info("flow relaxation bounds so far: %s; the rest beside the search", self.bounds)
+        else:
+            log.info("flow relaxation bounds: %s", self.bounds)
+
+    def late(self, scenario: Scenario, plan: Plan) -> Plan:
+        """Stop the relaxation, and return `plan` with the bounds it found after `finish`
+        (the tighter of each, which are both true), `optimal` when it then meets them."""
+        if self.thread is None:
+            return plan
+        if self.relaxation is not None:
+            self.relaxation.stop()
+        self.thread.join(timeout=1.0)
+        found = dict(self.bounds)
+        fresh = {name: value for name, value in found.items() if name not in self.model.relaxed}
+        if not fresh:
+            return plan
+        self.model.relaxed = found
+        log.info("flow relaxation bounds found beside the search: %s", fresh)
+        bound = dict(plan.bound)
+        for name, value in fresh.items():
+            if name in bound:
+                bound[name] = (min if name == "evacuated" else max)(bound[name], value)
+            elif name in scenario.objective:
+                bound[name] = value
+        status = "optimal" if _meets(scenario, plan, bound) else plan.status
+        sources = str(plan.stats.get("bounds_from", "static"))
+        if "relaxation" not in sources:
+            sources += ", relaxation"
+        stats = dict(plan.stats, bounds_from=sources)
+        return replace(plan, bound=bound, status=status, stats=stats)
 
 
 def _with_reasons(scenario: Scenario, plan: Plan, deadline: float | None = None) -> Plan:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from planner.model import EvacuationModel
+from planner.greedy import dispatch
+from planner.model import EvacuationModel, SolveParameters, _Bounding
 from planner.read import parse_scenario, read_scenario
 from planner.relaxation import (
     FlowRelaxation,
@@ -253,3 +255,38 @@ def test_a_stage_the_fastest_routes_prove_is_not_solved_again() -> None:
     incumbent = {"evacuated": 9, "exposure": 13.5, "arrival": 13.5}
     bounds = relaxation_bounds(model, incumbent, time.monotonic() + 30, known={"exposure": 13.5})
     assert bounds == pytest.approx({"evacuated": 9, "exposure": 13.5, "arrival": 8.5})
+
+
+# ---- stages solved beside the search
+
+
+def test_bounds_found_beside_the_search_join_the_plan_at_the_end() -> None:
+    # as if only the first stage had been solved by the time the search began; the others,
+    # found beside it, join the plan's bounds at the end (shuttle.yaml: the dispatcher's plan
+    # meets them all, see test_the_bus_has_to_come_back; throughput.yaml: the relaxation's
+    # 8.5 is tighter than the fastest routes' 4.5, and the plan's 13.5 does not meet it)
+    for name, optimal, bound in [
+        ("shuttle", True, {"evacuated": 12, "exposure": 20, "arrival": 20, "makespan": 3}),
+        ("throughput", False, {"evacuated": 9, "exposure": 8.5, "arrival": 8.5}),
+    ]:
+        scenario = read_scenario(SOLVE / f"{name}.yaml")
+        model = EvacuationModel(scenario, build=False)
+        plan = dispatch(scenario)
+        bounding = _Bounding(model, SolveParameters(time_limit=30), True, time.monotonic() + 30)
+        bounding.finish(plan)
+        model.relaxed = {"evacuated": bound["evacuated"]}
+        thin = replace(plan, bound={"evacuated": bound["evacuated"], "exposure": 4.5})
+        joined = bounding.late(scenario, thin)
+        assert joined.bound == pytest.approx(bound)
+        assert joined.status == ("optimal" if optimal else "feasible")
+        assert "relaxation" in joined.stats["bounds_from"]
+        assert bounding.late(scenario, thin) is thin  # nothing new the second time
+
+
+def test_a_stopped_relaxation_solves_nothing_more() -> None:
+    model = EvacuationModel(read_scenario(SOLVE / "shuttle.yaml"), build=False)
+    relaxation = FlowRelaxation(model)
+    assert relaxation.solve("evacuated", {}, {}, None, 10) == pytest.approx(12)
+    relaxation.stop()
+    assert relaxation.solve("evacuated", {}, {}, None, 10) is None
+    assert relaxation_bounds(model, {"evacuated": 12}, time.monotonic() + 10, relaxation) == {}
