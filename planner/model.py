@@ -2342,6 +2342,8 @@ class _Bounding:
         self.hand_over(start)
         if self.thread is None:
             return
+        if start is not None and _meets(self.model.scenario, start, self.model.known_bounds()):
+            return  # proven already: nothing to wait for (`late` stops the relaxation)
         self.thread.join(timeout=max(0.0, self.until - time.monotonic()) + 0.5)
         self.model.relaxed = dict(self.bounds)
         if self.thread.is_alive():
@@ -2369,6 +2371,8 @@ class _Bounding:
                 bound[name] = (min if name == "evacuated" else max)(bound[name], value)
             elif name in scenario.objective:
                 bound[name] = value
+        if bound == plan.bound:
+            return plan
         status = "optimal" if _meets(scenario, plan, bound) else plan.status
         sources = str(plan.stats.get("bounds_from", "static"))
         if "relaxation" not in sources:
