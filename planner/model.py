@@ -2364,7 +2364,6 @@ class _Bounding:
         if not fresh:
             return plan
         self.model.relaxed = found
-        log.info("flow relaxation bounds found beside the search: %s", fresh)
         bound = dict(plan.bound)
         for name, value in fresh.items():
             if name in bound:
@@ -2373,6 +2372,7 @@ class _Bounding:
                 bound[name] = value
         if bound == plan.bound:
             return plan
+        log.info("flow relaxation bounds found beside the search: %s", fresh)
         status = "optimal" if _meets(scenario, plan, bound) else plan.status
         sources = str(plan.stats.get("bounds_from", "static"))
         if "relaxation" not in sources:
