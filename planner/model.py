@@ -2260,12 +2260,12 @@ class _Bounding:
     the relaxation has the other core for as long. Where the dispatcher's plan is the answer,
     it has both cores (a second process, `_Rival`, with two workers or more): the relaxation
     then has until a third of the limit, and GLOP's time there is taken from the
-    dispatchers, so it is kept to a quarter of the size. A relaxation too large for its first
-    two stages in that time is made coarser (`FlowRelaxation.bucket`): a weaker bound, but a
-    bound. Each stage's relaxation is solved first and then waits for the dispatcher's plan,
-    which the next stages need (see `relaxation_bounds`). Where a search follows, the later
-    stages go on beside it, until `end` at most, and their bounds join the plan's at the end
-    (`late`).
+    dispatchers, so it is kept to a quarter of the size. Each stage's relaxation is solved
+    first and then waits for the dispatcher's plan, which the next stages need (see
+    `relaxation_bounds`). Where a search follows, the stages not done by then go on beside
+    it, until `end` at most, and their bounds join the plan's at the end (`late`). A
+    relaxation too large for its first two stages by `end` is made coarser
+    (`FlowRelaxation.bucket`): a weaker bound, but a bound.
     """
 
     def __init__(
@@ -2300,7 +2300,7 @@ class _Bounding:
 
         on = self.model.bound_model()
         assert on is not None
-        budget = self.until - time.monotonic()
+        budget = self.end - time.monotonic()  # its first two stages, before or beside the search
         if budget < 0.5:
             return
         try:
