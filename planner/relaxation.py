@@ -301,7 +301,7 @@ class FlowRelaxation:
         """
         m = self.m
         place = lk.dst
-        if self.transfers and place not in c.dests and m.transfer[place]:
+        if self.transfers and place not in c.dests:
             return head + (FREE,), max(depart + 1, m.grid.up(arrive + m.transfer[place]))
         way = _way(lk)
         if place in c.dests or not self._settle_steps(place) or not self._held(c, place, way):
