@@ -1173,12 +1173,7 @@ class EvacuationModel:
         """The tighter of the static bounds and the flow relaxation's, objective by objective."""
         known = self.static_bounds()
         for name, value in self.relaxed.items():
-            if name not in known:
-                known[name] = value
-            elif name == "evacuated":
-                known[name] = min(known[name], value)
-            else:
-                known[name] = max(known[name], value)
+            known[name] = _tighter(name, known.get(name), value)
         return known
 
     def _kind_reach(self) -> list[tuple[int, list[int], dict[int, int]]]:
@@ -2075,6 +2070,14 @@ def _judged(model: EvacuationModel, plan: Plan, method: str) -> Plan:
     )
 
 
+def _tighter(name: str, bound: float | None, other: float) -> float:
+    """The tighter of two true bounds on objective `name` (the lower for `evacuated`, which
+    is maximised; the higher for the others); `other` alone when `bound` is None."""
+    if bound is None:
+        return other
+    return min(bound, other) if name == "evacuated" else max(bound, other)
+
+
 def _true_bounds(
     model: EvacuationModel, report: Callable[[str, float, float, float], None]
 ) -> Callable[[str, float, float, float], None]:
@@ -2087,8 +2090,7 @@ def _true_bounds(
     def reported(stage: str, seconds: float, value: float, bound: float) -> None:
         best = known.get(stage)
         if exact and not math.isnan(bound):
-            tighter = min if stage == "evacuated" else max
-            best = bound if best is None else tighter(best, bound)
+            best = _tighter(stage, best, bound)
         report(stage, seconds, value, math.nan if best is None else best)
 
     return reported
@@ -2366,10 +2368,8 @@ class _Bounding:
         self.model.relaxed = found
         bound = dict(plan.bound)
         for name, value in fresh.items():
-            if name in bound:
-                bound[name] = (min if name == "evacuated" else max)(bound[name], value)
-            elif name in scenario.objective:
-                bound[name] = value
+            if name in scenario.objective:
+                bound[name] = _tighter(name, bound.get(name), value)
         if bound == plan.bound:
             return plan
         log.info("flow relaxation bounds found beside the search: %s", fresh)

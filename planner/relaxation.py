@@ -732,7 +732,10 @@ class FlowRelaxation:
     ) -> float | None:
         """The LP optimum of `objective` (max evacuated, min the others) under the earlier
         stages' constraints (`at_least` evacuated, `at_most` exposure/arrival, no arrival at a
-        destination after grid time `latest_arrival`); None when not solved in time."""
+        destination after grid time `latest_arrival`); None when not solved in time, or
+        once stopped."""
+        if self._stopped:
+            return None
         n = len(self.lb)
         if self._arrays is None:
             rows, cols, vals = self.entries
@@ -790,7 +793,7 @@ class FlowRelaxation:
         solver = mb.ModelSolverHelper("glop")
         solver.set_time_limit_in_seconds(max(0.1, seconds))
         self._solver = solver
-        if self._stopped:
+        if self._stopped:  # checked again now that `stop` can interrupt the solver
             return None
         solver.solve(builder)
         self._solver = None
