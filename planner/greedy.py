@@ -85,7 +85,7 @@ from planner.timegrid import TimeGrid, in_daily_windows, window_intervals
 
 log = logging.getLogger(__name__)
 
-__all__ = ["dispatch", "dispatch_seeds"]
+__all__ = ["dispatch", "dispatch_guided", "dispatch_seeds"]
 
 OWN = "own"
 """The carrier of a leg a group drives in its own vehicle."""
@@ -234,6 +234,82 @@ def dispatch_seeds(
 _WAYS = ((False, FILL_WAIT), (True, FILL_WAIT), (False, 0), (True, 0))
 """The dispatcher's ways (right-sized, longest wait to fill), each tried on every seed:
 as it comes and right-sized, both again with vehicles leaving without waiting to fill."""
+
+
+def dispatch_guided(
+    scenario: Scenario,
+    ways: dict[str, frozenset[tuple[str, str, str, str]]],
+    seeds: Sequence[int],
+    deadline: float | None = None,
+) -> Plan:
+    """The dispatcher with each family guided out of danger the way the flow relaxation
+    sends it (`planner.relaxation.FlowRelaxation.ways`): the best plan over `seeds` (at
+    least one).
+
+    The dispatcher alone sends each family the quickest way to its destination, which may
+    be safe much later than another (a flight home the next morning rather than a crossing
+    tonight and a flight from across the border). The relaxation weighs every family
+    against the others, as the objectives do. Each family here may leave a place in danger
+    only by the links of its way (`ways`, per group: kind, from, to and crossing or service
+    id; "" for a road); from a safe place, and whenever its way no longer leads to a
+    destination, any way will do. A family that its guide did not get home loses it, and
+    the plan is made again, up to GUIDE_ROUNDS times for each of the dispatcher's ways; then
+    vehicles are kept back for late families (:func:`_keep_back`). Seed after seed while
+    one more can end by `deadline`; the first dispatch is always made."""
+    started = time.perf_counter()
+    index = _Index(scenario)
+    keyed: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
+    for link in index.links:
+        name = "" if link.kind == "road" else link.name
+        keyed[(link.kind, index.place_ids[link.src], index.place_ids[link.dst], name)].append(
+            link.index
+        )
+    guide = {
+        i: frozenset(li for key in ways[g.id] for li in keyed.get(key, ()))
+        for i, g in enumerate(scenario.groups)
+        if g.id in ways
+    }
+    best: _Dispatcher | None = None
+    score: tuple[float, ...] = ()
+    one_run = one_seed = 0.0
+    for seed in seeds:
+        if best is not None and deadline is not None and time.monotonic() + one_seed > deadline:
+            break
+        began = time.monotonic()
+        mine: _Dispatcher | None = None
+        mine_score: tuple[float, ...] = ()
+        for fit, wait in _WAYS:
+            kept = dict(guide)
+            for _ in range(GUIDE_ROUNDS):
+                if mine is not None and not _time_for(deadline, one_run):
+                    break
+                run_began = time.monotonic()
+                trial = _Dispatcher(scenario, seed, index, fit=fit, fill_wait=wait, guide=kept)
+                trial.run()
+                one_run = max(one_run, time.monotonic() - run_began)
+                trial_score = trial.score()
+                if mine is None or trial_score < mine_score:
+                    mine, mine_score = trial, trial_score
+                lost = [p.index for p in trial.parties if p.index in kept and not trial.home(p)]
+                if not lost:
+                    break
+                for i in lost:
+                    del kept[i]
+        assert mine is not None
+        shown = _shown(scenario, mine_score)
+        log.info("dispatch guided by the relaxation, seed %d: %s", seed, shown)
+        mine = _keep_back(mine, mine_score, deadline, one_run)
+        mine_score = mine.score()
+        if best is None or mine_score < score:
+            best, score = mine, mine_score
+        one_seed = max(one_seed, time.monotonic() - began)
+    assert best is not None
+    return best.plan(time.perf_counter() - started)
+
+
+GUIDE_ROUNDS = 4
+"""Dispatches with families guided by the relaxation, each after the families their guide
+did not get home lost it (see :func:`dispatch_guided`)."""
 
 
 def _time_for(deadline: float | None, one_run: float) -> bool:
@@ -782,6 +858,9 @@ class _Party:
     """While waiting: the fleet kinds that could take its next hop."""
     unhurried: bool = False
     """With `_Dispatcher.hurry`: the way it set off on takes no flight or sailing."""
+    guide: frozenset[int] | None = None
+    """The only links it may take out of a place in danger (see :func:`dispatch_guided`),
+    while a way to a destination keeps to them; None: any."""
 
 
 _service_order = operator.attrgetter("rank", "avail", "unhurried", "order")
@@ -1061,6 +1140,7 @@ class _Dispatcher:
         fill_wait: int = FILL_WAIT,
         steer: dict[int, frozenset[int]] | None = None,
         hurry: bool = False,
+        guide: dict[int, frozenset[int]] | None = None,
     ) -> None:
         self.s = scenario
         self.hurry = hurry
@@ -1069,6 +1149,8 @@ class _Dispatcher:
         one with a flight to catch may not."""
         self.steer = dict(steer or {})
         """Per party index: final services it may not take (see :func:`_steer`)."""
+        self.guide = dict(guide or {})
+        """Per party index: the links it keeps to in danger (see :func:`dispatch_guided`)."""
         self.fill_wait = fill_wait
         """Longest a vehicle that is not full waits for more passengers (seconds)."""
         self.seed = seed
@@ -1147,6 +1229,7 @@ class _Dispatcher:
             self.fill_wait,
             self.steer if steer is None else steer,
             self.hurry,
+            self.guide,
         )
 
     # --- set-up ---------------------------------------------------------------------
@@ -1191,6 +1274,7 @@ class _Dispatcher:
                     ready=ready,
                     avail=ready,
                     excluded=self.steer.get(i, frozenset()),
+                    guide=self.guide.get(i),
                 )
             )
         return parties
@@ -1212,6 +1296,7 @@ class _Dispatcher:
             party.own_ok,
             party.destinations,
             party.excluded,
+            party.guide,
             party.place,
             party.time,
             start,
@@ -1221,6 +1306,9 @@ class _Dispatcher:
         if key not in cache:
             cache[key] = self._search(party, start)
         found = cache[key]
+        if party.guide is not None and (found is None or not found[1]):
+            party.guide = None  # its guide leads nowhere now: any way will do
+            return self._route(party)
         return None if found is None else (list(found[0]), found[1])
 
     def _fits_alike(self, party: _Party) -> tuple[bool, ...]:
@@ -1348,6 +1436,8 @@ class _Dispatcher:
         people = party.people if booked else 0
         transfer = index.transfer[link.src]
         if link.index in party.excluded:
+            return
+        if party.guide is not None and index.danger[link.src] and link.index not in party.guide:
             return
         if link.kind == "road":
             if party.own_ok and c in (_START, _OWN):
@@ -1485,6 +1575,11 @@ class _Dispatcher:
             else:
                 key.append(-float(value) if name == "evacuated" else float(value))
         return tuple(key)
+
+    @staticmethod
+    def home(party: _Party) -> bool:
+        """Did the party get to one of its destinations?"""
+        return party.place in party.destinations
 
     def waited_longest(self, tried: set[int]) -> tuple[int, list[int]] | None:
         """The party ready after the start that waited longest for a fleet vehicle at its
@@ -2148,6 +2243,7 @@ class _Dispatcher:
             party.own_ok,
             party.destinations,
             party.excluded,
+            party.guide,
             party.carrier is None,
         )
 

@@ -74,6 +74,8 @@ relaxation, for its first two stages, on this kind of problem (a core of its own
 coarser."""
 RELATIVE = 1e-7
 """Relative tolerance taken off an LP optimum before it is used as a bound."""
+FLOW_EPSILON = 1e-6
+"""People on an arc of an LP optimum below which there are none."""
 
 
 def commodity_key(k: _Class) -> tuple:
@@ -215,6 +217,8 @@ class FlowRelaxation:
         self.rows_lo: list[float] = []
         self.rows_hi: list[float] = []
         self.entries: tuple[list[int], list[int], list[float]] = ([], [], [])
+        self.nodes: dict[int, tuple[int, tuple, int]] = {}
+        """Row of each people node -> (commodity index, state, bucket)."""
         self.constant = {"evacuated": 0.0, "exposure": 0.0, "arrival": 0.0}
         self.build_seconds = 0.0
         started = time.monotonic()
@@ -596,6 +600,7 @@ class FlowRelaxation:
                 if s[1] == 1 and s[3] == FREE:
                     supply = supplies.get((s[2], b), 0)
                 r = node[(s, b)] = self._row(float(supply), float(supply))
+                self.nodes[r] = (number, s, b)
             return r
 
         def stop(s: tuple, b: int) -> None:
@@ -703,6 +708,83 @@ class FlowRelaxation:
         fleet = self._pools[number].fleet
         assert fleet is not None
         return fleet
+
+    def ways(self, values: Any) -> dict[str, frozenset[tuple[str, str, str, str]]]:
+        """Per group, the way the relaxation's optimum `values` (of `solve`) sends it: the
+        links (kind, from, to, crossing or service id; "" for a road) of one path of the
+        people flow from where and when the group is ready.
+
+        The flow of each commodity is split into paths from its supplies, earliest first,
+        each following the arc that carries most of what is left; the groups of a class
+        take, in file order, the path with most people left on it. A group with no path
+        (it starts at a destination, or nothing can be gained) has no way. A guide for the
+        dispatcher, not a bound: with buckets the times are coarse, and people are not
+        whole."""
+        m = self.m
+        rows, cols, vals = self.entries
+        tail: dict[int, int] = {}
+        head: dict[int, int] = {}
+        for r, j, v in zip(rows, cols, vals, strict=True):
+            if r in self.nodes:
+                if v > 0:
+                    tail[j] = r
+                else:
+                    head[j] = r
+        left = {j: float(values[j]) for j in tail if values[j] > FLOW_EPSILON}
+        out: dict[int, list[int]] = defaultdict(list)
+        for j in left:
+            out[tail[j]].append(j)
+        supplies = sorted((b, r) for r, (_, _, b) in self.nodes.items() if self.rows_lo[r] > 0)
+        paths: dict[int, list[list[Any]]] = {}
+        for _b, source in supplies:
+            found: list[list[Any]] = []
+            remaining = self.rows_lo[source]
+            while remaining > FLOW_EPSILON:
+                node: int | None = source
+                path: list[int] = []
+                amount = remaining
+                while node is not None:
+                    arcs = [j for j in out[node] if left[j] > FLOW_EPSILON]
+                    if not arcs:
+                        break
+                    j = max(arcs, key=left.__getitem__)
+                    path.append(j)
+                    amount = min(amount, left[j])
+                    node = head.get(j)
+                if not path:
+                    break  # what is left is rounding
+                for j in path:
+                    left[j] -= amount
+                remaining -= amount
+                found.append([amount, self._way_links(path)])
+            paths[source] = found
+        row_of = {(number, s, b): r for r, (number, s, b) in self.nodes.items()}
+        numbers = {c.key: n for n, c in enumerate(self._commodities)}
+        ways: dict[str, frozenset[tuple[str, str, str, str]]] = {}
+        for k in m.classes:
+            state = (0 if m.danger[k.origin] else 1, 1, k.origin, FREE)
+            bucket = self._b(min(k.ready, self.T))
+            source = row_of.get((numbers.get(commodity_key(k), -1), state, bucket), -1)
+            found = paths.get(source, [])
+            for g in k.groups:
+                if not found:
+                    break
+                best = max(found, key=lambda f: f[0])
+                best[0] -= g.people
+                ways[g.id] = best[1]
+        return ways
+
+    def _way_links(self, path: list[int]) -> frozenset[tuple[str, str, str, str]]:
+        """The links people take on a path of columns."""
+        m = self.m
+        links = set()
+        for j in path:
+            move = self.moves.get(j)
+            if move is not None and move[0] == "people":
+                lk = m.links[move[2]]
+                name = "" if lk.kind == "road" else (lk.crossing or lk.service or "")
+                links.add((lk.kind, m.place_ids[lk.src], m.place_ids[lk.dst], name))
+        return frozenset(links)
 
     # ---- solving
 
@@ -838,6 +920,7 @@ def relaxation_bounds(
     relaxation: FlowRelaxation | None = None,
     known: dict[str, float] | None = None,
     bounds: dict[str, float] | None = None,
+    solutions: dict[str, Any] | None = None,
 ) -> dict[str, float]:
     """Bounds on each objective of the best plan, from the flow relaxation.
 
@@ -848,7 +931,8 @@ def relaxation_bounds(
     The incumbent may be a future (a plan still being made in another thread): each stage's
     relaxation is then solved first, and waits for the plan only when it needs its values.
     Each bound is put into `bounds` (when given) as soon as it is found, for another thread
-    to read while the later stages are solved.
+    to read while the later stages are solved, and the optimum's column values into
+    `solutions` (when given; see `FlowRelaxation.ways`).
     Works on the step grid: the caller reports the bounds only for grid-aligned scenarios.
     """
     if relaxation is None:
@@ -890,12 +974,21 @@ def relaxation_bounds(
                 break
             bounds[name] = found * step_hours
         else:
+            began = time.monotonic()
             lp = relaxation.solve(name, at_least, at_most, latest, left)
             if lp is None:
                 break
             if math.isinf(lp):
                 break  # the incumbent itself shows this cannot be: tolerance trouble
             bounds[name] = _round_bound(model, name, lp)
+            log.info(
+                "flow relaxation: %s bound %g, solved in %.1f s",
+                name,
+                bounds[name],
+                time.monotonic() - began,
+            )
+            if solutions is not None:
+                solutions[name] = relaxation.values
         if not ready:
             value = _objective_of(incumbent, name, deadline)
             if proven is not None and _equal(value, proven):

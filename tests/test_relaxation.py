@@ -290,3 +290,62 @@ def test_a_stopped_relaxation_solves_nothing_more() -> None:
     relaxation.stop()
     assert relaxation.solve("evacuated", {}, {}, None, 10) is None
     assert relaxation_bounds(model, {"evacuated": 12}, time.monotonic() + 10, relaxation) == {}
+
+
+# ---- the ways of the optimum, a guide for the dispatcher
+
+
+def optimum_ways(scenario, stages: dict[str, float]) -> dict:  # type: ignore[no-untyped-def]
+    """The ways of the relaxation's optimum of the last of `stages` (name -> the incumbent's
+    value), each earlier stage held at its value as `relaxation_bounds` does."""
+    relaxation = FlowRelaxation(EvacuationModel(scenario, build=False))
+    names = list(stages)
+    for n, name in enumerate(names):
+        at_least = {"evacuated": stages["evacuated"]} if n and "evacuated" in names[:n] else {}
+        assert relaxation.solve(name, at_least, {}, None, 10) is not None
+    return relaxation.ways(relaxation.values)
+
+
+def test_every_family_is_guided_the_way_safe_soonest() -> None:
+    # guide.yaml: the charter from town gets families home soonest (safe at 8 h), the
+    # crossing and the charter beyond it get them safe at 30 min: the exposure optimum sends
+    # all 12 that way
+    scenario = read_scenario(SOLVE / "guide.yaml")
+    ways = optimum_ways(scenario, {"evacuated": 12, "exposure": 96})
+    way = {("crossing", "town", "edge", "gate"), ("flight", "edge", "home", "RU2")}
+    assert ways == {f"F-{n}": way for n in range(1, 5)}
+
+
+def test_a_split_optimum_gives_each_family_one_whole_way() -> None:
+    # the fast crossing lets 3 people start in its only open hour: one family is safe at
+    # 1 h, the other takes the slow crossing, safe at 3 h (exposure 3 + 9 = 12)
+    scenario = parse_scenario(
+        """
+scenario: {name: split, start: 2013-10-03T06:00+02:00, horizon: 12h}
+locations:
+  x: {country: LY, danger: true}
+  y: {country: TN}
+crossings:
+  - {id: fast, from: x, to: y, processing: 1h, throughput: 3, open: ["06:00-07:00"]}
+  - {id: slow, from: x, to: y, processing: 3h}
+groups:
+  - {id: F, count: 2, at: x, destination: y, size: 3}
+"""
+    )
+    model = EvacuationModel(scenario, build=False)
+    assert relaxation_bounds(model, {"evacuated": 6, "exposure": 12}, time.monotonic() + 10) == (
+        pytest.approx({"evacuated": 6, "exposure": 12, "arrival": 12})
+    )
+    ways = optimum_ways(scenario, {"evacuated": 6, "exposure": 12})
+    assert sorted(ways.values(), key=sorted) == [
+        {("crossing", "x", "y", "fast")},
+        {("crossing", "x", "y", "slow")},
+    ]
+
+
+def test_a_family_already_home_has_no_way() -> None:
+    # basic.yaml and a second family that waits at its destination already: it takes no
+    # part in the flow
+    text = (SOLVE / "basic.yaml").read_text() + "  - {id: F2, at: b, destination: b, size: 2}\n"
+    ways = optimum_ways(parse_scenario(text), {"evacuated": 5})
+    assert ways == {"F1": {("road", "a", "b", "")}}
