@@ -73,6 +73,18 @@ SEARCH_FIRST = 5_000
 rather than by the model (`_sooner_fits`). Measured on a 340-person, 3-bus shuttle of
 16,000 arcs: the model has 8 h after 19 s, the search 7 h, the bound, in 2 s."""
 FLOW_METHOD = "aggregated flow + cp-sat"
+GUIDED_METHOD = "greedy guided by the relaxation"
+"""`stats["method"]` of a plan the dispatcher made guided by the relaxation."""
+BUILT_PER_SECOND = 200_000
+"""About how many estimated arcs (which leave the restriction out) of the model restricted
+to the aggregated flow (`_from_flow`) are built in a second: on the 2,000-person benchmark,
+499,992 in 2.4 s."""
+SKELETON_SHARE = 0.35
+"""Share of the aggregated flow's time (`_from_flow`) for the whole-number flow itself."""
+GUIDED_SHARE = 0.5
+"""Share of the time left after the dispatcher in which the dispatcher guided by the
+relaxation shows whether it does better (its first seed), where the model is too large for
+CP-SAT; when it does, it has the rest of the time too, else the aggregated flow has it."""
 """`stats.method` of a plan from the aggregated flow."""
 WHOLE_METHOD = "whole-number flow + cp-sat"
 """`stats.method` of a plan from the deadline search on the whole-number flow."""
@@ -1908,7 +1920,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             lambda plan: _worth_restarting(model, plan),
             answer=not searchable,
         )
-    bounding.finish(start)
+    bounding.finish(start, guide=model.too_large)
     meets = start is not None and _meets(scenario, start, model.known_bounds())
     if params.progress is not None:
         params = replace(params, progress=_true_bounds(model, params.progress))
@@ -1924,12 +1936,17 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         tried = "not improved by the whole-number flow"
         plan, start = _sooner(model, start, params, deadline)
     elif start is not None and model.too_large:
-        tried = "not improved by the aggregated flow"
-        log.info(
-            "the CP-SAT model would have about %d arcs: planning from the aggregated flow",
-            model.size_estimate,
-        )
-        plan = _from_flow(model, start, params, deadline)
+        guided = _guided(model, bounding, start, params, deadline)
+        if guided is not start:
+            plan = start = guided
+            tried = ""
+        else:
+            tried = "not improved by the aggregated flow"
+            log.info(
+                "the CP-SAT model would have about %d arcs: planning from the aggregated flow",
+                model.size_estimate,
+            )
+            plan = _from_flow(model, start, params, deadline)
     else:
         if start is not None and model.size_estimate > FLOW_FIRST:
             # the flow finds a good start in seconds where CP-SAT alone may take minutes
@@ -1948,7 +1965,8 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             how = tried
         else:
             how = "not improved by cp-sat"
-        plan = replace(judged, stats=dict(judged.stats, method=f"greedy, {how}"))
+        method = ", ".join(part for part in (start.stats["method"], how) if part)
+        plan = replace(judged, stats=dict(judged.stats, method=method))
     plan = bounding.late(scenario, plan)
     return _timed(_with_reasons(scenario, plan, finish), started)
 
@@ -1976,6 +1994,47 @@ def _timed(plan: Plan, started: float) -> Plan:
     return replace(plan, stats=dict(plan.stats, seconds=round(time.monotonic() - started, 3)))
 
 
+def _guided(
+    model: EvacuationModel,
+    bounding: _Bounding,
+    start: Plan,
+    params: SolveParameters,
+    deadline: float,
+) -> Plan:
+    """The dispatcher guided by the relaxation's optimum (`planner.greedy.dispatch_guided`)
+    when its plan is better than `start`, else `start`. Where the aggregated flow could
+    follow in the time left (`_flow_least`), it has GUIDED_SHARE of the time to `deadline`
+    for seeds from `params.seed` on, and the rest only when one gives a better plan;
+    elsewhere all of it."""
+    from planner.greedy import dispatch_guided
+
+    scenario = model.scenario
+    ways = bounding.ways()
+    if not ways:
+        return start
+    seeds = range(params.seed, params.seed + SEEDS)
+    now = time.monotonic()
+    share = GUIDED_SHARE if (1 - GUIDED_SHARE) * (deadline - now) >= _flow_least(model) else 1.0
+    plan = dispatch_guided(scenario, ways, seeds, now + share * (deadline - now))
+    if not better(scenario, plan, start):
+        log.info("the dispatcher guided by the relaxation: no better plan")
+        return start
+    if share < 1.0:
+        others = range(params.seed + SEEDS, params.seed + 2 * SEEDS)  # none tried yet
+        other = dispatch_guided(scenario, ways, others, deadline)
+        if better(scenario, other, plan):
+            plan = other
+    log.info("the dispatcher guided by the relaxation: %s", plan.objective)
+    return replace(plan, stats=dict(plan.stats, method=GUIDED_METHOD))
+
+
+def _flow_least(model: EvacuationModel) -> float:
+    """Seconds `_from_flow` needs at least to get to its restricted model's search: the
+    skeleton has SKELETON_SHARE of its time, and the search begins only with time left
+    for twice the model's build (`BUILT_PER_SECOND`)."""
+    return 2 * model.size_estimate / BUILT_PER_SECOND / (1 - SKELETON_SHARE)
+
+
 def _from_flow(
     model: EvacuationModel,
     start: Plan,
@@ -1992,12 +2051,15 @@ def _from_flow(
         log.info("the aggregated flow would be too large to solve in time")
         return start
     budget = deadline - time.monotonic()
-    frame = skeleton(model, time.monotonic() + 0.35 * budget, start)
+    frame = skeleton(model, time.monotonic() + SKELETON_SHARE * budget, start)
     if frame is None or deadline - time.monotonic() < 0.4 * budget:
         return start
     restricted = EvacuationModel(model.scenario, pooled=True, allowed=frame, build=False)
     if restricted.size_estimate > 4 * MAX_MODEL:
         log.info("the restricted model is too large too (%d arcs)", restricted.size_estimate)
+        return start
+    if deadline - time.monotonic() < 2 * restricted.size_estimate / BUILT_PER_SECOND:
+        log.info("no time left to build the restricted model (%d arcs)", restricted.size_estimate)
         return start
     restricted._build()
     plan = restricted.solve(params, deadline=deadline, start=start)
@@ -2098,12 +2160,13 @@ def _true_bounds(
 
 def _meets(scenario: Scenario, plan: Plan, bounds: dict[str, float]) -> bool:
     """True when the plan meets a bound on every objective: it is then proven optimal."""
-    return all(
-        name in bounds
-        and plan.objective.get(name) is not None
-        and abs(float(plan.objective[name]) - bounds[name]) < 1e-6  # type: ignore[arg-type]
-        for name in scenario.objective
-    )
+    return all(_meets_on(plan, name, bounds) for name in scenario.objective)
+
+
+def _meets_on(plan: Plan, name: str, bounds: dict[str, float]) -> bool:
+    """True when the plan meets the bound on objective `name`."""
+    value = plan.objective.get(name)
+    return name in bounds and value is not None and abs(float(value) - bounds[name]) < 1e-6
 
 
 def _dispatched(
@@ -2285,6 +2348,8 @@ class _Bounding:
         self.incumbent: Future[dict[str, float | int | None]] = Future()
         self.bounds: dict[str, float] = {}
         """Each bound as soon as the relaxation finds it."""
+        self.solutions: dict[str, Any] = {}
+        """Each stage's optimum (column values) as soon as the relaxation finds it."""
         self.relaxation: Any = None
         self.thread: threading.Thread | None = None
         if model.bound_model() is not None:
@@ -2327,6 +2392,7 @@ class _Bounding:
                 relaxation,
                 known=self.model.static_bounds(),
                 bounds=self.bounds,
+                solutions=self.solutions,
             )
         except Exception:  # a bound is worth less than the plan: go on without it
             log.exception("the flow relaxation failed; only the fastest-route bounds are used")
@@ -2337,21 +2403,49 @@ class _Bounding:
         if not self.incumbent.done():
             self.incumbent.set_result({} if plan is None else dict(plan.objective))
 
-    def finish(self, start: Plan | None) -> None:
+    def finish(self, start: Plan | None, guide: bool = False) -> None:
         """Hand over the dispatcher's plan (unless one was already), wait for the
         relaxation until its time is up, and keep the bounds found by then in the model
-        (`EvacuationModel.relaxed`)."""
+        (`EvacuationModel.relaxed`). With `guide`, stop waiting as soon as the relaxation
+        has solved the first stage `start` does not meet: its optimum guides the dispatcher
+        (`ways`), and the later stages' bounds join the plan at the end (`late`)."""
         self.hand_over(start)
         if self.thread is None:
             return
         if start is not None and _meets(self.model.scenario, start, self.model.known_bounds()):
             return  # proven already: nothing to wait for (`late` stops the relaxation)
-        self.thread.join(timeout=max(0.0, self.until - time.monotonic()) + 0.5)
+        until = self.until + 0.5
+        while self.thread.is_alive() and time.monotonic() < until:
+            if guide and start is not None and self._guides(start):
+                break
+            self.thread.join(timeout=min(0.1, max(0.0, until - time.monotonic())))
         self.model.relaxed = dict(self.bounds)
         if self.thread.is_alive():
             log.info("flow relaxation bounds so far: %s; the rest beside the search", self.bounds)
         else:
             log.info("flow relaxation bounds: %s", self.bounds)
+
+    def _guides(self, start: Plan) -> bool:
+        """True when the relaxation has solved the first stage where `start` does not meet
+        the bounds known."""
+        known = dict(self.model.static_bounds())
+        for name, value in self.bounds.items():
+            known[name] = _tighter(name, known.get(name), value)
+        for name in self.model.scenario.objective:
+            if not _meets_on(start, name, known):
+                return name in self.solutions
+        return False
+
+    def ways(self) -> dict[str, frozenset[tuple[str, str, str, str]]] | None:
+        """Per group, the way the optimum of the relaxation's latest stage solved sends it
+        (`FlowRelaxation.ways`); None before any stage is solved."""
+        solved = [name for name in self.model.scenario.objective if name in self.solutions]
+        if self.relaxation is None or not solved:
+            return None
+        ways: dict[str, frozenset[tuple[str, str, str, str]]] = self.relaxation.ways(
+            self.solutions[solved[-1]]
+        )
+        return ways
 
     def late(self, scenario: Scenario, plan: Plan) -> Plan:
         """Stop the relaxation, and return `plan` with the bounds it found after `finish`
