@@ -733,10 +733,13 @@ def rows(
 
 
 def source(r: dict) -> str:
-    """Which step made the plan: `cp-sat`, or `dispatcher` (the planner kept its plan)."""
+    """Which step made the plan: `cp-sat`, `guided dispatcher` (guided by the relaxation),
+    or `dispatcher` (the planner kept its plan)."""
     if "error" in r:
         return "-"
     method = str(r.get("stats", {}).get("method", ""))
+    if method.startswith("greedy guided"):
+        return "guided dispatcher"
     return "dispatcher" if method.startswith("greedy") else method or "?"
 
 
