@@ -2009,12 +2009,16 @@ def _guided(
     from planner.greedy import dispatch_guided
 
     scenario = model.scenario
-    ways = bounding.ways()
-    if not ways:
-        return start
-    seeds = range(params.seed, params.seed + SEEDS)
     now = time.monotonic()
     share = GUIDED_SHARE if (1 - GUIDED_SHARE) * (deadline - now) >= _flow_least(model) else 1.0
+    if share == 1.0:
+        # nothing else can use the time: the guide is worth waiting for, for half of it
+        bounding.wait(now + 0.5 * (deadline - now), start)
+    ways = bounding.ways(start)
+    if not ways:
+        return start
+    now = time.monotonic()
+    seeds = range(params.seed, params.seed + SEEDS)
     plan = dispatch_guided(scenario, ways, seeds, now + share * (deadline - now))
     if not better(scenario, plan, start):
         log.info("the dispatcher guided by the relaxation: no better plan")
@@ -2414,36 +2418,42 @@ class _Bounding:
             return
         if start is not None and _meets(self.model.scenario, start, self.model.known_bounds()):
             return  # proven already: nothing to wait for (`late` stops the relaxation)
-        until = self.until + 0.5
-        while self.thread.is_alive() and time.monotonic() < until:
-            if guide and start is not None and self._guides(start):
-                break
-            self.thread.join(timeout=min(0.1, max(0.0, until - time.monotonic())))
+        self.wait(self.until + 0.5, start if guide else None)
         self.model.relaxed = dict(self.bounds)
         if self.thread.is_alive():
             log.info("flow relaxation bounds so far: %s; the rest beside the search", self.bounds)
         else:
             log.info("flow relaxation bounds: %s", self.bounds)
 
-    def _guides(self, start: Plan) -> bool:
-        """True when the relaxation has solved the first stage where `start` does not meet
-        the bounds known."""
+    def wait(self, until: float, start: Plan | None = None) -> None:
+        """Wait for the relaxation until `until` at most; with `start`, only until it has
+        the optimum that guides the dispatcher from `start` (see `ways`)."""
+        if self.thread is None:
+            return
+        while self.thread.is_alive() and time.monotonic() < until:
+            if start is not None and self._guide_stage(start) in self.solutions:
+                return
+            self.thread.join(timeout=min(0.1, max(0.0, until - time.monotonic())))
+
+    def _guide_stage(self, start: Plan) -> str | None:
+        """The first stage where `start` does not meet the bounds known, if any."""
         known = dict(self.model.static_bounds())
         for name, value in self.bounds.items():
             known[name] = _tighter(name, known.get(name), value)
-        for name in self.model.scenario.objective:
-            if not _meets_on(start, name, known):
-                return name in self.solutions
-        return False
+        return next(
+            (name for name in self.model.scenario.objective if not _meets_on(start, name, known)),
+            None,
+        )
 
-    def ways(self) -> dict[str, frozenset[tuple[str, str, str, str]]] | None:
-        """Per group, the way the optimum of the relaxation's latest stage solved sends it
-        (`FlowRelaxation.ways`); None before any stage is solved."""
-        solved = [name for name in self.model.scenario.objective if name in self.solutions]
-        if self.relaxation is None or not solved:
+    def ways(self, start: Plan) -> dict[str, frozenset[tuple[str, str, str, str]]] | None:
+        """Per group, the way the relaxation's optimum of the first stage where `start` does
+        not meet the bounds sends it (`FlowRelaxation.ways`); None before that stage is
+        solved."""
+        stage = self._guide_stage(start)
+        if self.relaxation is None or stage not in self.solutions:
             return None
         ways: dict[str, frozenset[tuple[str, str, str, str]]] = self.relaxation.ways(
-            self.solutions[solved[-1]]
+            self.solutions[stage]
         )
         return ways
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from planner.check import check_plan
 from planner.cli import app
 from planner.diagnose import earliest_arrival, explain
-from planner.greedy import dispatch
+from planner.greedy import dispatch, dispatch_guided
 from planner.model import EvacuationModel, SolveParameters, solve
 from planner.network import build_network, diagnose_unreachable
 from planner.plan import Plan, group_status, plan_to_dict
@@ -278,6 +278,29 @@ def test_dispatch_plans_keep_every_rule(text: str, seed: int) -> None:
         latest = walks.earliest(time.monotonic() + 30)
         assert latest is not None, text
         assert latest * model.grid.step <= float(plan.objective["makespan"]) * 3600 + 1e-6, text
+
+
+@settings(PROPERTY, max_examples=40)
+@given(scenarios(), st.integers(0, 3))
+def test_guided_dispatch_plans_keep_every_rule(text: str, seed: int) -> None:
+    # guided by the ways of the relaxation's optimum on each objective in turn (each later
+    # stage holding the people evacuated), the dispatcher still keeps every rule and leaves
+    # nobody out
+    scenario = parse_scenario(text, "random.yaml")
+    model = EvacuationModel(scenario, build=False).bound_model()
+    if model is None:
+        return
+    relaxation = FlowRelaxation(model)
+    evacuated = relaxation.solve("evacuated", {}, {}, None, 30)
+    assert evacuated is not None, text
+    for name in ("evacuated", "exposure"):
+        at_least = {} if name == "evacuated" else {"evacuated": evacuated}
+        if relaxation.solve(name, at_least, {}, None, 30) is None:
+            continue
+        ways = relaxation.ways(relaxation.values)
+        assert set(ways) <= {g.id for g in scenario.groups}, text
+        plan = dispatch_guided(scenario, ways, [seed])
+        assert_sound(scenario, plan, text)
 
 
 # --------------------------------------------------------------------------------------
