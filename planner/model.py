@@ -73,8 +73,9 @@ SEARCH_FIRST = 5_000
 rather than by the model (`_sooner_fits`). Measured on a 340-person, 3-bus shuttle of
 16,000 arcs: the model has 8 h after 19 s, the search 7 h, the bound, in 2 s."""
 FLOW_METHOD = "aggregated flow + cp-sat"
+"""`stats.method` of a plan from the aggregated flow."""
 GUIDED_METHOD = "greedy guided by the relaxation"
-"""`stats["method"]` of a plan the dispatcher made guided by the relaxation."""
+"""`stats.method` of a plan from the dispatcher guided by the relaxation."""
 BUILT_PER_SECOND = 200_000
 """About how many estimated arcs (which leave the restriction out) of the model restricted
 to the aggregated flow (`_from_flow`) are built in a second: on the 2,000-person benchmark,
@@ -83,9 +84,8 @@ SKELETON_SHARE = 0.35
 """Share of the aggregated flow's time (`_from_flow`) for the whole-number flow itself."""
 GUIDED_SHARE = 0.5
 """Share of the time left after the dispatcher in which the dispatcher guided by the
-relaxation shows whether it does better (its first seed), where the model is too large for
-CP-SAT; when it does, it has the rest of the time too, else the aggregated flow has it."""
-"""`stats.method` of a plan from the aggregated flow."""
+relaxation shows whether it does better, where the model is too large for CP-SAT and the
+aggregated flow could use the rest (`_guided`): when it does, it has the rest too."""
 WHOLE_METHOD = "whole-number flow + cp-sat"
 """`stats.method` of a plan from the deadline search on the whole-number flow."""
 WALK_METHOD = "walk relaxation + cp-sat seating"
