@@ -982,7 +982,7 @@ def relaxation_bounds(
                 break  # the incumbent itself shows this cannot be: tolerance trouble
             bounds[name] = _round_bound(model, name, lp)
             log.info(
-                "flow relaxation: %s bound %g, solved in %.1f s",
+                "flow relaxation: %s bound %s, solved in %.1f s",
                 name,
                 bounds[name],
                 time.monotonic() - began,
