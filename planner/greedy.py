@@ -200,11 +200,9 @@ def dispatch_seeds(
         for fit, wait in _WAYS:
             if best is not None and not _time_for(sampling, one_run):
                 break
-            began = time.monotonic()
             trial = _Dispatcher(scenario, seed, index, fit=fit, fill_wait=wait, hurry=hurry)
-            trial.run()
-            one_run = max(one_run, time.monotonic() - began)
-            trial_score = trial.score()
+            trial_score, took = _run(trial)
+            one_run = max(one_run, took)
             if best is None or trial_score < score:
                 if n > 0:
                     log.info(
@@ -253,7 +251,9 @@ def dispatch_guided(
     only by the links of its way (`ways`, per group: kind, from, to and crossing or service
     id; "" for a road); from a safe place, and whenever its way no longer leads to a
     destination, any way will do. A family that its guide did not get home loses it, and
-    the plan is made again, up to GUIDE_ROUNDS times for each of the dispatcher's ways; then
+    one that then still does not get home may not leave danger again the way it did; the
+    plan is made again after each, up to GUIDE_ROUNDS times for each of the dispatcher's
+    ways; then
     vehicles are kept back for late families (:func:`_keep_back`). Seed after seed while
     one more can end by `deadline`; the first dispatch is always made."""
     started = time.perf_counter()
@@ -280,21 +280,27 @@ def dispatch_guided(
         mine_score: tuple[float, ...] = ()
         for fit, wait in _WAYS:
             kept = dict(guide)
+            steer: dict[int, frozenset[int]] = {}
             for _ in range(GUIDE_ROUNDS):
                 if mine is not None and not _time_for(deadline, one_run):
                     break
-                run_began = time.monotonic()
-                trial = _Dispatcher(scenario, seed, index, fit=fit, fill_wait=wait, guide=kept)
-                trial.run()
-                one_run = max(one_run, time.monotonic() - run_began)
-                trial_score = trial.score()
+                trial = _Dispatcher(
+                    scenario, seed, index, fit=fit, fill_wait=wait, steer=steer, guide=kept
+                )
+                trial_score, took = _run(trial)
+                one_run = max(one_run, took)
                 if mine is None or trial_score < mine_score:
                     mine, mine_score = trial, trial_score
-                lost = [p.index for p in trial.parties if p.index in kept and not trial.home(p)]
+                lost = [p for p in trial.parties if p.index in guide and not trial.home(p)]
                 if not lost:
                     break
-                for i in lost:
-                    del kept[i]
+                for party in lost:
+                    if party.index in kept:
+                        del kept[party.index]
+                    else:  # lost without its guide too: not out of danger that way again
+                        out = trial.out_of_danger(party)
+                        if out is not None:
+                            steer[party.index] = steer.get(party.index, frozenset()) | {out}
         assert mine is not None
         shown = _shown(scenario, mine_score)
         log.info("dispatch guided by the relaxation, seed %d: %s", seed, shown)
@@ -310,6 +316,14 @@ def dispatch_guided(
 GUIDE_ROUNDS = 4
 """Dispatches with families guided by the relaxation, each after the families their guide
 did not get home lost it (see :func:`dispatch_guided`)."""
+
+
+def _run(trial: _Dispatcher) -> tuple[tuple[float, ...], float]:
+    """Run a dispatch: its score, and the seconds the run took."""
+    began = time.monotonic()
+    trial.run()
+    took = time.monotonic() - began
+    return trial.score(), took
 
 
 def _time_for(deadline: float | None, one_run: float) -> bool:
@@ -449,12 +463,10 @@ def _steer(
                 people += party.people
             if people == 0:
                 break
-            began = time.monotonic()
             trial = best.again(steer=steered)
-            trial.run()
+            trial_score, took = _run(trial)
             trials += 1
-            one_run = max(one_run, time.monotonic() - began)
-            trial_score = trial.score()
+            one_run = max(one_run, took)
             log.debug(
                 "steering trial: %d people of %s sent to %s: %s",
                 people,
@@ -1580,6 +1592,15 @@ class _Dispatcher:
     def home(party: _Party) -> bool:
         """Did the party get to one of its destinations?"""
         return party.place in party.destinations
+
+    def out_of_danger(self, party: _Party) -> int | None:
+        """The link by which the party left danger, if it did."""
+        danger = self.index.danger
+        for move in party.moves:
+            link = self.index.links[move.link]
+            if danger[link.src] and not danger[link.dst]:
+                return link.index
+        return None
 
     def waited_longest(self, tried: set[int]) -> tuple[int, list[int]] | None:
         """The party ready after the start that waited longest for a fleet vehicle at its

@@ -718,6 +718,27 @@ def test_a_guide_that_does_not_get_a_family_home_is_dropped() -> None:
     assert data["objective"]["arrival"] == pytest.approx(108.0)
 
 
+def test_a_family_lost_without_its_guide_too_leaves_danger_another_way() -> None:
+    # guide.yaml with 6 seats beyond the border, on a charter that now gets home sooner
+    # (+4 h to +7 h) than the one from town (+8 h): the quickest way home of every family
+    # crosses, and two find the charter full (as it comes: 6 evacuated). Guided, the two
+    # lose their guide, cross again as it comes and are lost again; then they may not
+    # cross, and take the charter from town. Exposure 6 * 0.5 + 6 * 8 = 51, arrival
+    # 6 * 7 + 6 * 8 = 90.
+    text = (SOLVE / "guide.yaml").read_text()
+    text = text.replace("+6h, arrives: +10h, seats: 60", "+4h, arrives: +7h, seats: 6")
+    scenario = parse_scenario(text)
+    assert dispatch(scenario).objective["evacuated"] == 6
+    ways = {f"F-{n}": frozenset({GATE, BEYOND}) for n in range(1, 5)}
+    plan = dispatch_guided(scenario, ways, [0])
+    data = written_and_checked(scenario, plan)
+    assert data["objective"]["evacuated"] == 12
+    assert data["objective"]["exposure"] == pytest.approx(51.0)
+    assert data["objective"]["arrival"] == pytest.approx(90.0)
+    ways_taken = sorted([leg.crossing or leg.service for leg in g.legs] for g in plan.groups)
+    assert ways_taken == [["RU1"], ["RU1"], ["gate", "RU2"], ["gate", "RU2"]]
+
+
 def test_a_guide_that_leads_nowhere_is_ignored() -> None:
     # a way by links the scenario does not have: the family goes as it comes (RU1, 8 h);
     # families with no guide at all too
