@@ -1967,6 +1967,8 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             how = "not improved by cp-sat"
         method = ", ".join(part for part in (start.stats["method"], how) if part)
         plan = replace(judged, stats=dict(judged.stats, method=method))
+    if plan.status != "optimal":
+        bounding.wait(deadline)  # the time is the relaxation's now: a later stage may end
     plan = bounding.late(scenario, plan)
     return _timed(_with_reasons(scenario, plan, finish), started)
 
@@ -2426,8 +2428,9 @@ class _Bounding:
             log.info("flow relaxation bounds: %s", self.bounds)
 
     def wait(self, until: float, start: Plan | None = None) -> None:
-        """Wait for the relaxation until `until` at most; with `start`, only until it has
-        the optimum that guides the dispatcher from `start` (see `ways`)."""
+        """Wait for the relaxation until `until` at most (or until it ends); with `start`,
+        only until it has the optimum that guides the dispatcher from `start` (see
+        `ways`)."""
         if self.thread is None:
             return
         while self.thread.is_alive() and time.monotonic() < until:
