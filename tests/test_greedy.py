@@ -688,18 +688,28 @@ GATE = ("crossing", "town", "edge", "gate")
 BEYOND = ("flight", "edge", "home", "RU2")
 
 
+def guided_across(scenario: Scenario) -> tuple[Plan, dict]:
+    """guide.yaml's four families guided across the border and on by RU2: the plan, checked,
+    and its JSON."""
+    ways = {f"F-{n}": frozenset({GATE, BEYOND}) for n in range(1, 5)}
+    plan = dispatch_guided(scenario, ways, [0])
+    return plan, written_and_checked(scenario, plan)
+
+
+def assert_outcome(data: dict, evacuated: int, exposure: float, arrival: float) -> None:
+    assert data["objective"]["evacuated"] == evacuated
+    assert data["objective"]["exposure"] == pytest.approx(exposure)
+    assert data["objective"]["arrival"] == pytest.approx(arrival)
+
+
 def test_guided_families_are_safe_sooner() -> None:
     # guide.yaml, worked out in the file: as it comes, every family takes the first charter
     # (home soonest, safe at 8 h); guided across the border, all are safe at 30 min
     scenario = read_scenario(SOLVE / "guide.yaml")
     plain = dispatch(scenario)
     assert plain.objective["exposure"] == pytest.approx(96.0)
-    ways = {f"F-{n}": frozenset({GATE, BEYOND}) for n in range(1, 5)}
-    plan = dispatch_guided(scenario, ways, [0])
-    data = written_and_checked(scenario, plan)
-    assert data["objective"]["evacuated"] == 12
-    assert data["objective"]["exposure"] == pytest.approx(6.0)
-    assert data["objective"]["arrival"] == pytest.approx(120.0)
+    plan, data = guided_across(scenario)
+    assert_outcome(data, 12, 6.0, 120.0)
     for group in plan.groups:
         assert [leg.crossing or leg.service for leg in group.legs] == ["gate", "RU2"]
 
@@ -710,12 +720,8 @@ def test_a_guide_that_does_not_get_a_family_home_is_dropped() -> None:
     # made again and they take the first charter. Exposure 6 * 0.5 + 6 * 8 = 51, arrival
     # 6 * 10 + 6 * 8 = 108.
     text = (SOLVE / "guide.yaml").read_text().replace("+10h, seats: 60", "+10h, seats: 6")
-    scenario = parse_scenario(text)
-    ways = {f"F-{n}": frozenset({GATE, BEYOND}) for n in range(1, 5)}
-    data = written_and_checked(scenario, dispatch_guided(scenario, ways, [0]))
-    assert data["objective"]["evacuated"] == 12
-    assert data["objective"]["exposure"] == pytest.approx(51.0)
-    assert data["objective"]["arrival"] == pytest.approx(108.0)
+    _, data = guided_across(parse_scenario(text))
+    assert_outcome(data, 12, 51.0, 108.0)
 
 
 def test_a_family_lost_without_its_guide_too_leaves_danger_another_way() -> None:
@@ -729,12 +735,8 @@ def test_a_family_lost_without_its_guide_too_leaves_danger_another_way() -> None
     text = text.replace("+6h, arrives: +10h, seats: 60", "+4h, arrives: +7h, seats: 6")
     scenario = parse_scenario(text)
     assert dispatch(scenario).objective["evacuated"] == 6
-    ways = {f"F-{n}": frozenset({GATE, BEYOND}) for n in range(1, 5)}
-    plan = dispatch_guided(scenario, ways, [0])
-    data = written_and_checked(scenario, plan)
-    assert data["objective"]["evacuated"] == 12
-    assert data["objective"]["exposure"] == pytest.approx(51.0)
-    assert data["objective"]["arrival"] == pytest.approx(90.0)
+    plan, data = guided_across(scenario)
+    assert_outcome(data, 12, 51.0, 90.0)
     ways_taken = sorted([leg.crossing or leg.service for leg in g.legs] for g in plan.groups)
     assert ways_taken == [["RU1"], ["RU1"], ["gate", "RU2"], ["gate", "RU2"]]
 
@@ -745,5 +747,4 @@ def test_a_guide_that_leads_nowhere_is_ignored() -> None:
     scenario = read_scenario(SOLVE / "guide.yaml")
     ways = {"F-1": frozenset({("flight", "town", "home", "RU9")})}
     data = written_and_checked(scenario, dispatch_guided(scenario, ways, [0]))
-    assert data["objective"]["evacuated"] == 12
-    assert data["objective"]["exposure"] == pytest.approx(96.0)
+    assert_outcome(data, 12, 96.0, 96.0)
