@@ -253,17 +253,16 @@ def dispatch_guided(
     destination, any way will do. A family that its guide did not get home loses it, and
     one that then still does not get home may not leave danger again the way it did; the
     plan is made again after each, up to GUIDE_ROUNDS times for each of the dispatcher's
-    ways; then
-    vehicles are kept back for late families (:func:`_keep_back`). Seed after seed while
-    one more can end by `deadline`; the first dispatch is always made."""
+    ways; then vehicles are kept back for late families (:func:`_keep_back`). Seed after
+    seed while one more can end by `deadline`; the first dispatch is always made."""
+    from planner.relaxation import way_link
+
     started = time.perf_counter()
     index = _Index(scenario)
     keyed: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
     for link in index.links:
-        name = "" if link.kind == "road" else link.name
-        keyed[(link.kind, index.place_ids[link.src], index.place_ids[link.dst], name)].append(
-            link.index
-        )
+        src, dst = index.place_ids[link.src], index.place_ids[link.dst]
+        keyed[way_link(link.kind, src, dst, link.name)].append(link.index)
     guide = {
         i: frozenset(li for key in ways[g.id] for li in keyed.get(key, ()))
         for i, g in enumerate(scenario.groups)

@@ -1181,10 +1181,11 @@ class EvacuationModel:
         self._static = dict(out)
         return out
 
-    def known_bounds(self) -> dict[str, float]:
-        """The tighter of the static bounds and the flow relaxation's, objective by objective."""
+    def known_bounds(self, relaxed: dict[str, float] | None = None) -> dict[str, float]:
+        """The tighter of the static bounds and the flow relaxation's (`relaxed`, else those
+        kept in `relaxed`), objective by objective."""
         known = self.static_bounds()
-        for name, value in self.relaxed.items():
+        for name, value in (self.relaxed if relaxed is None else relaxed).items():
             known[name] = _tighter(name, known.get(name), value)
         return known
 
@@ -2038,7 +2039,13 @@ def _flow_least(model: EvacuationModel) -> float:
     """Seconds `_from_flow` needs at least to get to its restricted model's search: the
     skeleton has SKELETON_SHARE of its time, and the search begins only with time left
     for twice the model's build (`BUILT_PER_SECOND`)."""
-    return 2 * model.size_estimate / BUILT_PER_SECOND / (1 - SKELETON_SHARE)
+    return _build_seconds(model) / (1 - SKELETON_SHARE)
+
+
+def _build_seconds(model: EvacuationModel) -> float:
+    """Twice about how long building `model` takes (`BUILT_PER_SECOND`): the least time a
+    search on it is begun with."""
+    return 2 * model.size_estimate / BUILT_PER_SECOND
 
 
 def _from_flow(
@@ -2064,7 +2071,7 @@ def _from_flow(
     if restricted.size_estimate > 4 * MAX_MODEL:
         log.info("the restricted model is too large too (%d arcs)", restricted.size_estimate)
         return start
-    if deadline - time.monotonic() < 2 * restricted.size_estimate / BUILT_PER_SECOND:
+    if deadline - time.monotonic() < _build_seconds(restricted):
         log.info("no time left to build the restricted model (%d arcs)", restricted.size_estimate)
         return start
     restricted._build()
@@ -2440,9 +2447,7 @@ class _Bounding:
 
     def _guide_stage(self, start: Plan) -> str | None:
         """The first stage where `start` does not meet the bounds known, if any."""
-        known = dict(self.model.static_bounds())
-        for name, value in self.bounds.items():
-            known[name] = _tighter(name, known.get(name), value)
+        known = self.model.known_bounds(self.bounds)
         return next(
             (name for name in self.model.scenario.objective if not _meets_on(start, name, known)),
             None,

@@ -782,8 +782,8 @@ class FlowRelaxation:
             move = self.moves.get(j)
             if move is not None and move[0] == "people":
                 lk = m.links[move[2]]
-                name = "" if lk.kind == "road" else (lk.crossing or lk.service or "")
-                links.add((lk.kind, m.place_ids[lk.src], m.place_ids[lk.dst], name))
+                name = lk.crossing or lk.service or ""
+                links.add(way_link(lk.kind, m.place_ids[lk.src], m.place_ids[lk.dst], name))
         return frozenset(links)
 
     # ---- solving
@@ -1054,6 +1054,13 @@ def earliest_makespan(
         else:
             lo = mid + 1
     return lo
+
+
+def way_link(kind: str, src: str, dst: str, name: str) -> tuple[str, str, str, str]:
+    """A link of a way (`FlowRelaxation.ways`): its kind, the ids of its ends, and its
+    crossing's or service's id; "" for a road, since the dispatcher and the model number
+    roads apart."""
+    return (kind, src, dst, "" if kind == "road" else name)
 
 
 def _way(lk) -> int:  # type: ignore[no-untyped-def]
