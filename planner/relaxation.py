@@ -72,6 +72,9 @@ COLUMNS_PER_SECOND = 5000
 relaxation, for its first two stages, on this kind of problem (a core of its own; on the
 2,000-person benchmark, 37,906 estimated columns, 45,122 built, in 7.4 s): more make it
 coarser."""
+PATIENCE = 0.5
+"""The part of its time the relaxation waits for the dispatcher's first plan before it
+solves a stage that a bound found otherwise may settle (see `relaxation_bounds`)."""
 RELATIVE = 1e-7
 """Relative tolerance taken off an LP optimum before it is used as a bound."""
 FLOW_EPSILON = 1e-6
@@ -950,6 +953,7 @@ def relaxation_bounds(
     latest: int | None = None
     proven_so_far = True
     step_hours = model.grid.step / 3600.0
+    patience = time.monotonic() + PATIENCE * (deadline - time.monotonic())
     for name in order:
         left = deadline - time.monotonic()
         if left <= 0.05:
@@ -957,10 +961,10 @@ def relaxation_bounds(
         proven = (known or {}).get(name)
         if proven is not None and isinstance(incumbent, Future):
             # a bound found otherwise may settle the stage once the plan comes: rather
-            # than solve it meanwhile, wait for the plan (the dispatcher's first, soon made)
-            _objective_of(incumbent, name, deadline)
-            if not incumbent.done():
-                break
+            # than solve it meanwhile, wait for the plan (the dispatcher's first, mostly
+            # soon made), but for half the time at most: on a large scenario the first
+            # plan may take most of it, and the stage is then solved while it is made
+            _objective_of(incumbent, name, patience)
             left = deadline - time.monotonic()
         ready = not isinstance(incumbent, Future) or incumbent.done()
         value = _objective_of(incumbent, name, deadline) if ready else None

@@ -247,6 +247,18 @@ def test_without_a_plan_only_the_first_stage_is_bounded() -> None:
     assert relaxation_bounds(model, never, time.monotonic() + 1) == {"evacuated": 12}
 
 
+def test_a_stage_a_late_plan_may_prove_is_solved_while_it_is_made() -> None:
+    # the fastest routes say all 12 of shuttle.yaml's people could be evacuated: a plan
+    # with 12 would prove the stage, so the relaxation waits for the plan, but only for half
+    # its time; with no plan by then it solves the stage itself
+    model = EvacuationModel(read_scenario(SOLVE / "shuttle.yaml"), build=False)
+    never: Future[dict] = Future()
+    began = time.monotonic()
+    bounds = relaxation_bounds(model, never, began + 2, known={"evacuated": 12})
+    assert bounds == {"evacuated": 12}
+    assert time.monotonic() - began >= 1.0
+
+
 def test_a_stage_the_fastest_routes_prove_is_not_solved_again() -> None:
     # throughput.yaml: say the fastest routes proved an exposure of 13.5, which the plan
     # meets; the relaxation's own 8.5 is not asked for. Arrival is then bounded with exposure
