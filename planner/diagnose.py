@@ -24,6 +24,11 @@ the first that holds is the reason:
 Anything else is the objective's choice (what was free went to groups that count more), or,
 in a plan not proven optimal, a chance the solver did not take; the reason says which.
 
+A group the plan took out of the danger zone and left waiting is told where it waits, and,
+when every flight or sailing it could still make from there was full (and no other way on
+from there is left), which ones, with their seats taken: the cause is its journey from
+where it started, the full services are where it got stuck.
+
 :func:`main_bottleneck` names the resource that left the most people behind, for summaries.
 
 Example:
@@ -710,14 +715,61 @@ class _Explainer:
         r = self._why(group)
         if status == "safe":
             last = self.last_place.get(group.id, group.at)
+            stranded = self._stranded(group) if r.cause != "service" else None
             if last != group.at and self.s.locations[group.at].danger:
                 tail = f"; it is taken out of the danger zone to {last}, where it waits"
+                if stranded:
+                    tail += f", but {stranded}"
             elif last != group.at:
                 tail = f"; it waits at {last}, out of the danger zone"
             else:
                 tail = f"; it stays at {group.at}, out of the danger zone"
             r = replace(r, text=r.text + tail)
         return r
+
+    def _stranded(self, group: Group) -> str | None:
+        """Where the plan left the group away from where it started, and from there every
+        flight or sailing it could still make to get home in time was full: those services
+        in words; None otherwise (it could go on from there, or not even with empty ones).
+        """
+        last = self.last_place.get(group.id, group.at)
+        if last == group.at or group.id not in self._plan_groups:
+            return None
+        since = self.last_time.get(group.id, 0)
+        there = replace(group, at=last, ready=self.s.start + timedelta(seconds=since))
+        free = self.earliest(there)
+        if not any(free.get(d, INF) <= self.end for d in group.destinations):
+            return None
+        latest = self.latest(group)
+        own_services, _ = self._own_use(self._plan_groups[group.id].legs, group)
+        full = [
+            w
+            for w in self.ways
+            if w.kind in ("flight", "sailing")
+            and self._docs(group, w)
+            and w.seats >= group.seats
+            and free.get(w.src, INF) <= w.departs - max(w.check_in, self.transfer[w.src])
+            and w.arrives <= latest.get(w.dst, -INF)
+            and self.service_seats.get(w.name, 0) - own_services.get(w.name, 0) + group.seats
+            > w.seats
+        ]
+        if not full:
+            return None
+        after = self.earliest(there, no_services=frozenset(w.name for w in full))
+        if any(after.get(d, INF) <= self.end for d in group.destinations):
+            return None
+        full.sort(key=lambda w: w.departs)
+        listed = ", ".join(
+            f"{w.name} departing {self._clock(w.departs, w.src)} "
+            f"({self.service_seats.get(w.name, 0)} of {w.seats} seats taken)"
+            for w in full
+        )
+        words = {self._service_words(w) for w in full}
+        word = "flight or sailing" if len(words) > 1 else words.pop()
+        return (
+            f"every {word} it could still make from there (it arrived at "
+            f"{self._clock(since, last)}) was full: {listed}"
+        )
 
     def _profile(self, group: Group) -> tuple[Any, ...]:
         docs = tuple(self._docs(group, w) for w in self.ways if w.documents is not None)

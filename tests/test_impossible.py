@@ -355,6 +355,43 @@ def test_explain_does_not_blame_vehicles_that_stood_idle() -> None:
         assert "capacity ran out" not in reason
 
 
+def test_explain_names_the_full_flights_where_the_plan_left_a_family(tmp_path: Path) -> None:
+    """flight_full's plan (A on RU1, B driven to the airport, where RU1 has no room for it)
+    in a scenario with a second car and a way east: B could have been driven east to RU2
+    (10 seats, +6 h), so the plan is worse than it could be, and from the airport, where
+    the one-way road leaves it at 07:00, RU1 was the only flight and it was full."""
+    text = (DATA / "flight_full.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "{from: town, to: airport, duration: 1h}",
+        "{from: town, to: airport, duration: 1h, both_ways: false}",
+    )
+    text = text.replace("{id: car, seats: 6, at: town}", "{id: car, count: 2, seats: 6, at: town}")
+    text = text.replace(
+        "  airport: {country: TN}\n", "  airport: {country: TN}\n  east: {country: EG}\n"
+    )
+    text = text.replace("roads:\n", "roads:\n  - {from: town, to: east, duration: 2h}\n")
+    text = text.replace(
+        "flights:\n",
+        "flights:\n  - {id: RU2, from: east, to: home, departs: +6h, arrives: +8h, seats: 10}\n",
+    )
+    (tmp_path / "east.yaml").write_text(text, encoding="utf-8")
+    east = read_scenario(tmp_path / "east.yaml")
+    plan = dispatch(scenario_of("flight_full"))
+    checked_dict(east, plan)
+    assert [(g.id, g.status) for g in plan.groups] == [("A", "evacuated"), ("B", "safe")]
+    found = explain(east, plan)
+    assert set(found) == {"B"}
+    assert found["B"].startswith("the plan is not proven optimal"), found["B"]
+    assert found["B"].endswith(
+        "; it is taken out of the danger zone to airport, where it waits, but every flight it "
+        "could still make from there (it arrived at 07:00 +02:00 on 2013-10-03) was full: RU1 "
+        "departing 10:00 +02:00 on 2013-10-03 (3 of 5 seats taken)"
+    )
+    # where a way on from there is left (the road back to town and east), nothing is added
+    two_way = read_scenario(DATA / "flight_full.yaml")
+    assert "was full" not in explain(east.replace(roads=east.roads[:1] + two_way.roads), plan)["B"]
+
+
 def test_explain_uses_the_plan_not_its_reasons() -> None:
     """Reasons are derived again from the scenario and the legs: what the plan says does
     not matter."""
