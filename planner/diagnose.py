@@ -740,30 +740,15 @@ class _Explainer:
         free = self.earliest(there)
         if not any(free.get(d, INF) <= self.end for d in group.destinations):
             return None
-        latest = self.latest(group)
         own_services, _ = self._own_use(self._plan_groups[group.id].legs, group)
-        full = [
-            w
-            for w in self.ways
-            if w.kind in ("flight", "sailing")
-            and self._docs(group, w)
-            and w.seats >= group.seats
-            and free.get(w.src, INF) <= w.departs - max(w.check_in, self.transfer[w.src])
-            and w.arrives <= latest.get(w.dst, -INF)
-            and self.service_seats.get(w.name, 0) - own_services.get(w.name, 0) + group.seats
-            > w.seats
-        ]
+        full = self._full_services(group, free, self.latest(group), own_services)
         if not full:
             return None
         after = self.earliest(there, no_services=frozenset(w.name for w in full))
         if any(after.get(d, INF) <= self.end for d in group.destinations):
             return None
         full.sort(key=lambda w: w.departs)
-        listed = ", ".join(
-            f"{w.name} departing {self._clock(w.departs, w.src)} "
-            f"({self.service_seats.get(w.name, 0)} of {w.seats} seats taken)"
-            for w in full
-        )
+        listed = self._taken_words(full)
         words = {self._service_words(w) for w in full}
         word = "flight or sailing" if len(words) > 1 else words.pop()
         return (
@@ -952,22 +937,7 @@ class _Explainer:
             at = self.earliest(group, **kw)
             return any(at.get(d, INF) <= self.end for d in group.destinations)
 
-        # flights and sailings it could make in time, and which of them were full for it
-        usable_services = [
-            w
-            for w in self.ways
-            if w.kind in ("flight", "sailing")
-            and self._docs(group, w)
-            and w.seats >= group.seats
-            and free.get(w.src, INF) <= w.departs - max(w.check_in, self.transfer[w.src])
-            and w.arrives <= latest.get(w.dst, -INF)
-        ]
-        full_services = [
-            w
-            for w in usable_services
-            if self.service_seats.get(w.name, 0) - own_services.get(w.name, 0) + group.seats
-            > w.seats
-        ]
+        full_services = self._full_services(group, free, latest, own_services)
         no_services = frozenset(w.name for w in full_services)
         # crossing hours it could use, and which of them had no room for it
         shut: dict[str, list[tuple[int, int]]] = {}
@@ -1069,15 +1039,41 @@ class _Explainer:
                 return busy
         return self._objective_reason(group)
 
+    def _full_services(
+        self,
+        group: Group,
+        free: dict[str, int],
+        latest: dict[str, int],
+        own_services: dict[str, int],
+    ) -> list[_Way]:
+        """The flights and sailings the group could make in time (from `free`, the earliest
+        it can be at each place, to a place it can still get home from by `latest`) that
+        had no room left for it, its own seats (`own_services`) given back."""
+        return [
+            w
+            for w in self.ways
+            if w.kind in ("flight", "sailing")
+            and self._docs(group, w)
+            and w.seats >= group.seats
+            and free.get(w.src, INF) <= w.departs - max(w.check_in, self.transfer[w.src])
+            and w.arrives <= latest.get(w.dst, -INF)
+            and self.service_seats.get(w.name, 0) - own_services.get(w.name, 0) + group.seats
+            > w.seats
+        ]
+
+    def _taken_words(self, services: list[_Way]) -> str:
+        """Each service with its departure and seats taken, for a reason."""
+        return ", ".join(
+            f"{w.name} departing {self._clock(w.departs, w.src)} "
+            f"({self.service_seats.get(w.name, 0)} of {w.seats} seats taken)"
+            for w in services
+        )
+
     def _services_full(self, group: Group, full: list[_Way]) -> Reason:
         full = sorted(full, key=lambda w: w.departs)
         last = full[-1]
         word = self._service_words(last)
-        listed = ", ".join(
-            f"{w.name} departing {self._clock(w.departs, w.src)} "
-            f"({self.service_seats.get(w.name, 0)} of {w.seats} seats taken)"
-            for w in full
-        )
+        listed = self._taken_words(full)
         closes = last.departs - max(last.check_in, self.transfer[last.src])
         seats = f"{group.seats} seat{'s' if group.seats != 1 else ''}"
         text = (
