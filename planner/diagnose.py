@@ -27,7 +27,8 @@ in a plan not proven optimal, a chance the solver did not take; the reason says 
 A group the plan took out of the danger zone and left waiting is told where it waits, and,
 when every flight or sailing it could still make from there was full (and no other way on
 from there is left), which ones, with their seats taken: the cause is its journey from
-where it started, the full services are where it got stuck.
+where it started, the full services are where it got stuck, and the bottleneck
+:func:`main_bottleneck` counts it for (`flights from PLACE`).
 
 :func:`main_bottleneck` names the resource that left the most people behind, for summaries.
 
@@ -83,7 +84,8 @@ class Reason:
         cause: `network`, `documents`, `seats`, `time`, `grid`, `service`, `crossing`,
             `place`, `vehicles` or `objective`.
         resources: what it names, for :func:`main_bottleneck` (`flight RU1 seats`,
-            `crossing gate throughput`, `place haven`, `vehicles van-1, van-2`, ...).
+            `crossing gate throughput`, `place haven`, `vehicles van-1, van-2`, ...; and
+            `flights from PLACE` where the plan left it with every flight full).
         text: the reason in words, as written in the plan.
     """
 
@@ -715,23 +717,26 @@ class _Explainer:
         r = self._why(group)
         if status == "safe":
             last = self.last_place.get(group.id, group.at)
-            stranded = self._stranded(group) if r.cause != "service" else None
             if last != group.at and self.s.locations[group.at].danger:
                 tail = f"; it is taken out of the danger zone to {last}, where it waits"
-                if stranded:
-                    tail += f", but {stranded}"
             elif last != group.at:
                 tail = f"; it waits at {last}, out of the danger zone"
             else:
                 tail = f"; it stays at {group.at}, out of the danger zone"
+            stranded = self._stranded(group) if r.cause != "service" else None
+            if stranded is not None:
+                # where it is stuck is the bottleneck to name, beside what the cause names
+                words, resource = stranded
+                tail += f", but {words}"
+                r = replace(r, resources=(*r.resources, resource))
             r = replace(r, text=r.text + tail)
         return r
 
-    def _stranded(self, group: Group) -> str | None:
+    def _stranded(self, group: Group) -> tuple[str, str] | None:
         """Where the plan left the group away from where it started, and from there every
         flight or sailing it could still make to get home in time was full: those services
-        in words; None otherwise (it could go on from there, or not even with empty ones).
-        """
+        in words, and the resource they make (`flights from PLACE`); None otherwise (it
+        could go on from there, or not even with empty ones)."""
         last = self.last_place.get(group.id, group.at)
         if last == group.at or group.id not in self._plan_groups:
             return None
@@ -749,12 +754,14 @@ class _Explainer:
             return None
         full.sort(key=lambda w: w.departs)
         listed = self._taken_words(full)
-        words = {self._service_words(w) for w in full}
-        word = "flight or sailing" if len(words) > 1 else words.pop()
-        return (
+        kinds = {self._service_words(w) for w in full}
+        word = "flight or sailing" if len(kinds) > 1 else next(iter(kinds))
+        plural = "flights and sailings" if len(kinds) > 1 else f"{word}s"
+        words = (
             f"every {word} it could still make from there (it arrived at "
             f"{self._clock(since, last)}) was full: {listed}"
         )
+        return words, f"{plural} from {', '.join(sorted({w.src for w in full}))}"
 
     def _profile(self, group: Group) -> tuple[Any, ...]:
         docs = tuple(self._docs(group, w) for w in self.ways if w.documents is not None)

@@ -387,6 +387,8 @@ def test_explain_names_the_full_flights_where_the_plan_left_a_family(tmp_path: P
         "could still make from there (it arrived at 07:00 +02:00 on 2013-10-03) was full: RU1 "
         "departing 10:00 +02:00 on 2013-10-03 (3 of 5 seats taken)"
     )
+    assert reasons(east, plan)["B"].resources == ("flights from airport",)
+    assert main_bottleneck(east, plan) == "flights from airport: 3 people in 1 group not evacuated"
     # where a way on from there is left (the road back to town and east), nothing is added
     two_way = read_scenario(DATA / "flight_full.yaml")
     assert "was full" not in explain(east.replace(roads=east.roads[:1] + two_way.roads), plan)["B"]
