@@ -193,6 +193,11 @@ def earliest_arrival(scenario: Scenario, group: Group, *, grid: bool = False) ->
     return scenario.start + timedelta(seconds=best)
 
 
+NOT_PROVEN = "choices of a plan not proven optimal"
+"""What a reason names when the plan, not proven optimal, leaves a group though capacity
+seems to remain (`groups that count more in the objectives` holds only for an optimal
+plan)."""
+
 _CAUSE_WORDS = {
     "time": "time (ready too late, or no connection in time)",
     "grid": "the planning step",
@@ -728,7 +733,8 @@ class _Explainer:
                 # where it is stuck is the bottleneck to name, beside what the cause names
                 words, resource = stranded
                 tail += f", but {words}"
-                r = replace(r, resources=(*r.resources, resource))
+                named = () if r.resources == (NOT_PROVEN,) else r.resources
+                r = replace(r, resources=(*named, resource))
             r = replace(r, text=r.text + tail)
         return r
 
@@ -1247,4 +1253,4 @@ class _Explainer:
             + (f" ({hint})" if hint else "")
             + "; a longer time limit may move it"
         )
-        return Reason("objective", (), text)
+        return Reason("objective", (NOT_PROVEN,), text)

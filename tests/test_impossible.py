@@ -353,6 +353,10 @@ def test_explain_does_not_blame_vehicles_that_stood_idle() -> None:
         assert reason.startswith("the plan is not proven optimal"), reason
         assert "van-1 stood free at town from 06:00" in reason
         assert "capacity ran out" not in reason
+    people = sum(g.people for g in idle.groups)
+    assert main_bottleneck(scenario, idle) == (
+        f"choices of a plan not proven optimal: {people} people in 3 groups not evacuated"
+    )
 
 
 def test_explain_names_the_full_flights_where_the_plan_left_a_family(tmp_path: Path) -> None:
