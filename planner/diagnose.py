@@ -730,7 +730,8 @@ class _Explainer:
                 tail = f"; it stays at {group.at}, out of the danger zone"
             stranded = self._stranded(group) if r.cause != "service" else None
             if stranded is not None:
-                # where it is stuck is the bottleneck to name, beside what the cause names
+                # where it is stuck is a bottleneck to name: beside what the cause names,
+                # or instead of the choices of a plan not proven optimal
                 words, resource = stranded
                 tail += f", but {words}"
                 named = () if r.resources == (NOT_PROVEN,) else r.resources
