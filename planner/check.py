@@ -1439,12 +1439,17 @@ def _where(raw: dict[str, Any]) -> str:
     """A short name of a leg for messages: `road a -> b`, `crossing x`, `flight y`."""
     kind = raw.get("kind")
     if kind == "road":
-        return f"road {raw.get('from')} -> {raw.get('to')}"
+        return f"road {_named(raw.get('from'))} -> {_named(raw.get('to'))}"
     if kind == "crossing":
-        return f"crossing {raw.get('crossing')}"
+        return f"crossing {_named(raw.get('crossing'))}"
     if kind in SERVICE_KINDS:
-        return f"{kind} {raw.get('service')}"
+        return f"{kind} {_named(raw.get('service'))}"
     return ""
+
+
+def _named(value: object) -> str:
+    """An id of the plan in a leg's short name: as `_id` gives a string, else as written."""
+    return _id(value) if isinstance(value, str) else _shown(value)
 
 
 def _carrier_words(carrier: str | None) -> str:

@@ -1124,6 +1124,16 @@ BORDER_PLAN = json.loads((DATA / "border_plan.json").read_text(encoding="utf-8")
 BORDER_PATHS = _paths(BORDER_PLAN)[1:]
 
 
+def test_a_leg_named_with_a_line_break_is_shown_as_written(border: Scenario) -> None:
+    # each violation is one line: a crossing id "\n" is quoted in the leg's name too
+    plan = copy.deepcopy(BORDER_PLAN)
+    plan["groups"][3]["legs"][1]["crossing"] = "\n"
+    shown = [str(v) for v in check_plan(border, plan)]
+    assert "plan, group O1, leg 2 (crossing '\\n'): '\\n' is not a crossing of the scenario" in (
+        shown
+    )
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_never_crashes_on_a_damaged_plan(border: Scenario, data: st.DataObject) -> None:
