@@ -739,6 +739,13 @@ class _Explainer:
             r = replace(r, text=r.text + tail)
         return r
 
+    def _reach(self, group: Group) -> tuple[dict[str, int], dict[str, int]]:
+        """`earliest` and `latest` of the group, once for every kind of group."""
+        key = self._profile(group)
+        if key not in self._free_cache:
+            self._free_cache[key] = (self.earliest(group), self.latest(group))
+        return self._free_cache[key]  # type: ignore[no-any-return]
+
     def _stranded(self, group: Group) -> tuple[str, str] | None:
         """Where the plan left the group away from where it started, and from there every
         flight or sailing it could still make to get home in time was full: those services
@@ -753,7 +760,7 @@ class _Explainer:
         if not any(free.get(d, INF) <= self.end for d in group.destinations):
             return None
         own_services, _ = self._own_use(self._plan_groups[group.id].legs, group)
-        full = self._full_services(group, free, self.latest(group), own_services)
+        full = self._full_services(group, free, self._reach(group)[1], own_services)
         if not full:
             return None
         after = self.earliest(there, no_services=frozenset(w.name for w in full))
@@ -807,9 +814,7 @@ class _Explainer:
             }[cause]
             return Reason(cause, (resource,), static)
         key = self._profile(group)
-        if key not in self._free_cache:
-            self._free_cache[key] = (self.earliest(group), self.latest(group))
-        free, latest = self._free_cache[key]
+        free, latest = self._reach(group)
         if not any(free.get(d, INF) <= self.end for d in group.destinations):
             return self._time_reason(group, free)
         grid_free = self.earliest(group, grid=True)

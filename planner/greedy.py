@@ -1508,7 +1508,7 @@ class _Dispatcher:
         """Start every group on its way, then step through the grid until the horizon."""
         index = self.index
         for party in sorted(self.parties, key=_service_order):
-            if party.place in party.destinations:
+            if self.home(party):
                 party.done = True
                 continue
             if not self._set_route(party):

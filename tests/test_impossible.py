@@ -25,7 +25,7 @@ from planner.diagnose import explain, main_bottleneck, reasons, with_reasons
 from planner.greedy import dispatch
 from planner.model import EvacuationModel, SolveParameters, solve
 from planner.plan import GroupPlan, Plan, plan_to_dict
-from planner.read import read_scenario
+from planner.read import parse_scenario, read_scenario
 from planner.scenario import Scenario
 
 HERE = Path(__file__).parent
@@ -359,7 +359,7 @@ def test_explain_does_not_blame_vehicles_that_stood_idle() -> None:
     )
 
 
-def test_explain_names_the_full_flights_where_the_plan_left_a_family(tmp_path: Path) -> None:
+def test_explain_names_the_full_flights_where_the_plan_left_a_family() -> None:
     """flight_full's plan (A on RU1, B driven to the airport, where RU1 has no room for it)
     in a scenario with a second car and a way east: B could have been driven east to RU2
     (10 seats, +6 h), so the plan is worse than it could be, and from the airport, where
@@ -378,8 +378,7 @@ def test_explain_names_the_full_flights_where_the_plan_left_a_family(tmp_path: P
         "flights:\n",
         "flights:\n  - {id: RU2, from: east, to: home, departs: +6h, arrives: +8h, seats: 10}\n",
     )
-    (tmp_path / "east.yaml").write_text(text, encoding="utf-8")
-    east = read_scenario(tmp_path / "east.yaml")
+    east = parse_scenario(text)
     plan = dispatch(scenario_of("flight_full"))
     checked_dict(east, plan)
     assert [(g.id, g.status) for g in plan.groups] == [("A", "evacuated"), ("B", "safe")]
