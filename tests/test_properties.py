@@ -21,8 +21,9 @@ from typer.testing import CliRunner
 from planner.check import check_plan
 from planner.cli import app
 from planner.diagnose import earliest_arrival, explain
+from planner.exchange import exchange
 from planner.greedy import dispatch, dispatch_guided
-from planner.model import EvacuationModel, SolveParameters, solve
+from planner.model import EvacuationModel, SolveParameters, better, solve
 from planner.network import build_network, diagnose_unreachable
 from planner.plan import Plan, group_status, plan_to_dict
 from planner.read import parse_scenario
@@ -249,6 +250,11 @@ def test_dispatch_plans_keep_every_rule(text: str, seed: int) -> None:
     scenario = parse_scenario(text, "random.yaml")
     plan = dispatch(scenario, seed=seed)
     assert_sound(scenario, plan, text)
+    # families swapping their ways on keep every rule, and never make the plan worse
+    swapped = exchange(scenario, plan)
+    assert_sound(scenario, swapped, text)
+    assert not better(scenario, plan, swapped), text
+    assert swapped.objective["evacuated"] == plan.objective["evacuated"], text
     again = dispatch(scenario, seed=seed)
     assert (again.groups, again.vehicles, again.objective) == (
         plan.groups,

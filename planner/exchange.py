@@ -1,0 +1,468 @@
+"""Exchanges of the way on: two families at the same place swap the rest of their journeys.
+
+A plan made family by family can leave a family of high priority waiting at a place while a
+family of lower priority, there as early, leaves first and is safe hours sooner: the
+dispatcher books a crossing's hour when a family sets off, so who crosses first is whoever
+set off first. Giving each of the two the other's way on from there (the same vehicles,
+crossing hours, flights and sailings, in the same seats when the families are the same
+size) changes no one else's journey, and lowers the exposure when the family that now goes
+first counts more.
+
+:func:`exchange` looks for such pairs in a finished plan and makes them, best first, while
+the objectives improve in the scenario's order. Every rule is kept: each swap is made only
+when both families can start their new way on (ready, or arrived with the transfer or
+check-in it needs), hold the documents it asks for, end at one of their destinations, and
+when the vehicles, crossings, flights, sailings and places it touches have room for the
+difference when the families differ in size. Who is evacuated never changes, nor does the
+last arrival.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from planner.plan import Leg, Plan, VehicleLeg, VehiclePlan, evaluate_objectives
+from planner.scenario import Group, Scenario
+
+log = logging.getLogger(__name__)
+
+HOUR = timedelta(hours=1)
+
+PAIRS = 1_000_000
+"""Pairs of stops looked at in one go (numpy arrays of that length)."""
+
+ROUNDS = 50
+"""Rounds of exchanges at most; each makes every improving swap it can on distinct families."""
+
+
+@dataclass
+class _Stop:
+    """A family at a place from where its way on may be exchanged: it is there (ready, or
+    arrived) at `there`, came by `came` (None before its first leg) and leaves by leg
+    `at` of its journey."""
+
+    group: str
+    at: int
+    there: datetime
+    came: str | None
+    leaves: datetime
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() > deadline
+
+
+def _carrier(leg: Leg) -> str:
+    """Who carries a leg (docs/rules.md): the vehicle, the service, or `foot`."""
+    return leg.vehicle or leg.service or "foot"
+
+
+class _Exchanger:
+    """The plan's journeys and what they use, kept up to date as families swap."""
+
+    def __init__(self, scenario: Scenario, plan: Plan) -> None:
+        self.s = scenario
+        self.start = scenario.start
+        self.horizon = scenario.horizon.total_seconds() / 3600.0
+        self.forever = scenario.end + timedelta(days=1)
+        self.legs: dict[str, list[Leg]] = {}
+        for g in plan.groups:
+            group = scenario.group_by_id[g.id]
+            if g.status != "evacuated" or not g.legs:
+                continue
+            if any(leg.vehicle == "own" for leg in g.legs):
+                continue  # the car goes with the family
+            self.legs[g.id] = list(g.legs)
+            assert g.legs[-1].to in group.destinations
+        self.seats: dict[tuple[str, str, datetime], int] = defaultdict(int)
+        self.capacity_of = {v.id: v.seats for v in scenario.vehicles}
+        self.crossed: dict[tuple[str, int], int] = defaultdict(int)
+        self.aboard: dict[str, int] = defaultdict(int)
+        for g in plan.groups:
+            group = scenario.group_by_id[g.id]
+            for leg in g.legs:
+                self._use(group, leg, 1)
+        self.stays: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+        for g in plan.groups:
+            group = scenario.group_by_id[g.id]
+            for place, arrive, leaves in self._stays(list(g.legs)):
+                self.stays[place].append((arrive, group.people))
+                self.stays[place].append((leaves, -group.people))
+        for events in self.stays.values():
+            events.sort()
+        self.failed: set[tuple[str, int, str, int]] = set()
+        """Swaps found not to keep the rules, (family, leg, family, leg), while neither
+        family has swapped since; room made elsewhere is not looked at again."""
+
+    # --- what a journey uses ----------------------------------------------------------
+
+    def _use(self, group: Group, leg: Leg, sign: int) -> None:
+        if leg.vehicle is not None and leg.vehicle != "own":
+            self.seats[leg.vehicle, leg.from_, leg.depart] += sign * group.seats
+        if leg.crossing is not None:
+            hour = (leg.depart - self.start) // HOUR
+            self.crossed[leg.crossing, hour] += sign * group.people
+        if leg.service is not None:
+            self.aboard[leg.service] += sign * group.seats
+
+    def _stays(self, legs: list[Leg]) -> list[tuple[str, datetime, datetime]]:
+        """(place, arrival, departure) of every stay at a place with a capacity, as rule 7
+        counts them: from an arrival to the next departure, for ever after the last."""
+        out = []
+        for n, leg in enumerate(legs):
+            if self.s.locations[leg.to].capacity is None:
+                continue
+            leaves = legs[n + 1].depart if n + 1 < len(legs) else self.forever
+            if leaves > leg.arrive:
+                out.append((leg.to, leg.arrive, leaves))
+        return out
+
+    # --- the families' stops ------------------------------------------------------------
+
+    def stops(self) -> dict[str, list[_Stop]]:
+        """Per place, the stops of every family there, by departure."""
+        out: dict[str, list[_Stop]] = defaultdict(list)
+        for gid, legs in self.legs.items():
+            group = self.s.group_by_id[gid]
+            for n, leg in enumerate(legs):
+                if n == 0:
+                    there, came = group.ready, None
+                else:
+                    there, came = legs[n - 1].arrive, _carrier(legs[n - 1])
+                out[leg.from_].append(_Stop(gid, n, there, came, leg.depart))
+        for stops in out.values():
+            stops.sort(key=lambda s: (s.leaves, s.group))
+        return out
+
+    def _can_start(self, group: Group, stop: _Stop, leg: Leg) -> bool:
+        """Rule 2 and rule 6's check-in: `group`, at `stop`, can take `leg` next."""
+        place = self.s.locations[leg.from_]
+        if leg.service is not None:
+            service = self.s.service_by_id[leg.service]
+            return stop.there <= leg.depart - max(service.check_in, place.transfer)
+        if stop.came is None:
+            return stop.there <= leg.depart
+        change = stop.came != _carrier(leg)
+        return stop.there + (place.transfer if change else timedelta(0)) <= leg.depart
+
+    def _accepted(self, group: Group, legs: list[Leg]) -> bool:
+        """Rules 5 and 6: the group holds documents every crossing and service accepts."""
+        for leg in legs:
+            if leg.crossing is not None:
+                accepted = self.s.crossing_by_id[leg.crossing].documents
+            elif leg.service is not None:
+                accepted = self.s.service_by_id[leg.service].documents
+            else:
+                continue
+            if not group.holds_accepted(accepted):
+                return False
+        return True
+
+    def _hours(self, when: datetime) -> float:
+        return (when - self.start).total_seconds() / 3600.0
+
+    def _safe_by(self, legs: list[Leg]) -> float:
+        """Hours from the start until the first arrival at a safe place by `legs`; NaN when
+        none is safe."""
+        for leg in legs:
+            if not self.s.locations[leg.to].danger:
+                return self._hours(leg.arrive)
+        return math.nan
+
+    # --- a swap --------------------------------------------------------------------------
+
+    def feasible(self, a: _Stop, b: _Stop) -> bool:
+        """Every rule holds when `a` and `b` swap their ways on."""
+        ga, gb = self.s.group_by_id[a.group], self.s.group_by_id[b.group]
+        la, lb = self.legs[a.group], self.legs[b.group]
+        ra, rb = la[a.at :], lb[b.at :]
+        if not (self._can_start(ga, a, rb[0]) and self._can_start(gb, b, ra[0])):
+            return False
+        if rb[-1].to not in ga.destinations or ra[-1].to not in gb.destinations:
+            return False
+        if not (self._accepted(ga, rb) and self._accepted(gb, ra)):
+            return False
+        if ga.people == gb.people and ga.seats == gb.seats:
+            return True  # the same room in the same places: nothing else changes
+        return self._room(ga, gb, ra, rb) and self._place_room(ga, gb, a, b)
+
+    def _room(self, ga: Group, gb: Group, ra: list[Leg], rb: list[Leg]) -> bool:
+        """Vehicle seats, crossing throughput and service seats for the difference."""
+        seats: dict[tuple[str, str, datetime], int] = defaultdict(int)
+        crossed: dict[tuple[str, int], int] = defaultdict(int)
+        aboard: dict[str, int] = defaultdict(int)
+        for legs, gain, lose in ((rb, ga, gb), (ra, gb, ga)):
+            for leg in legs:
+                if leg.vehicle is not None:
+                    seats[leg.vehicle, leg.from_, leg.depart] += gain.seats - lose.seats
+                if leg.crossing is not None:
+                    hour = (leg.depart - self.start) // HOUR
+                    crossed[leg.crossing, hour] += gain.people - lose.people
+                if leg.service is not None:
+                    aboard[leg.service] += gain.seats - lose.seats
+        for key, more in seats.items():
+            if more > 0 and self.seats[key] + more > self.capacity_of[key[0]]:
+                return False
+        for (cid, hour), more in crossed.items():
+            limit = self.s.crossing_by_id[cid].throughput
+            if more > 0 and limit is not None and self.crossed[cid, hour] + more > limit:
+                return False
+        for sid, more in aboard.items():
+            if more > 0 and self.aboard[sid] + more > self.s.service_by_id[sid].seats:
+                return False
+        return True
+
+    def _place_room(self, ga: Group, gb: Group, a: _Stop, b: _Stop) -> bool:
+        """Rule 7 at every place with a capacity whose stays the swap changes."""
+        la, lb = self.legs[a.group], self.legs[b.group]
+        na, nb = la[: a.at] + lb[b.at :], lb[: b.at] + la[a.at :]
+        delta: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+        for legs, people, sign in (
+            (la, ga.people, -1),
+            (lb, gb.people, -1),
+            (na, ga.people, 1),
+            (nb, gb.people, 1),
+        ):
+            for place, arrive, leaves in self._stays(legs):
+                delta[place].append((arrive, sign * people))
+                delta[place].append((leaves, -sign * people))
+        for place, changes in delta.items():
+            if not any(n for _, n in changes):
+                continue
+            capacity = self.s.locations[place].capacity
+            assert capacity is not None
+            events = sorted([*self.stays[place], *changes])
+            count = 0
+            for _, n in events:
+                count += n
+                if count > capacity:
+                    return False
+        return True
+
+    def swap(self, a: _Stop, b: _Stop) -> None:
+        """Make the swap: journeys, what they use, and the stays at places."""
+        ga, gb = self.s.group_by_id[a.group], self.s.group_by_id[b.group]
+        la, lb = self.legs[a.group], self.legs[b.group]
+        na, nb = la[: a.at] + lb[b.at :], lb[: b.at] + la[a.at :]
+        for group, old, new in ((ga, la, na), (gb, lb, nb)):
+            for leg in old:
+                self._use(group, leg, -1)
+            for leg in new:
+                self._use(group, leg, 1)
+            for place, arrive, leaves in self._stays(old):
+                events = self.stays[place]
+                events.pop(bisect.bisect_left(events, (arrive, group.people)))
+                events.pop(bisect.bisect_left(events, (leaves, -group.people)))
+            for place, arrive, leaves in self._stays(new):
+                bisect.insort(self.stays[place], (arrive, group.people))
+                bisect.insort(self.stays[place], (leaves, -group.people))
+        self.legs[a.group], self.legs[b.group] = na, nb
+
+    # --- the search ----------------------------------------------------------------------
+
+    def round(self, deadline: float | None) -> int:
+        """One round: every improving swap, best first, each family in one swap at most.
+        Returns the number made."""
+        found: list[tuple[tuple[float, ...], str, int, str, int]] = []
+        # places in danger first, where the exposure is: time may not allow them all
+        places = sorted(self.stops().items(), key=lambda kv: not self.s.locations[kv[0]].danger)
+        for _, stops in places:
+            if _past(deadline):
+                break
+            found.extend(self._improving(stops))
+        found.sort()
+        used: set[str] = set()
+        made = 0
+        for n, (_, ga, na, gb, nb) in enumerate(found):
+            if n % 256 == 0 and _past(deadline):
+                break
+            if ga in used or gb in used or (ga, na, gb, nb) in self.failed:
+                continue
+            a, b = self._stop(ga, na), self._stop(gb, nb)
+            if self.feasible(a, b):
+                self.swap(a, b)
+                used.update((ga, gb))
+                made += 1
+            else:
+                self.failed.add((ga, na, gb, nb))
+        # a family that swapped has a new way on: what failed with it may not now
+        self.failed = {f for f in self.failed if f[0] not in used and f[2] not in used}
+        return made
+
+    def _timing(self, stops: list[_Stop]) -> tuple[np.ndarray, ...]:
+        """Per stop, in seconds from the start: when the family is there; the latest a family
+        can be there to take its way on when it came by the same carrier (or starts there),
+        and when it changes carrier; and the carriers it came by (-1 when it starts there)
+        and leaves by, as numbers."""
+        codes: dict[str, int] = {}
+        n = len(stops)
+        there, latest, changing = np.empty(n), np.empty(n), np.empty(n)
+        came, carrier = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        for k, stop in enumerate(stops):
+            leg = self.legs[stop.group][stop.at]
+            transfer = self.s.locations[leg.from_].transfer.total_seconds()
+            there[k] = (stop.there - self.start).total_seconds()
+            departs = (leg.depart - self.start).total_seconds()
+            if leg.service is not None:
+                check_in = self.s.service_by_id[leg.service].check_in.total_seconds()
+                latest[k] = changing[k] = departs - max(check_in, transfer)
+            else:
+                latest[k], changing[k] = departs, departs - transfer
+            came[k] = -1 if stop.came is None else codes.setdefault(stop.came, len(codes))
+            carrier[k] = codes.setdefault(_carrier(leg), len(codes))
+        return there, latest, changing, came, carrier
+
+    def _destinations(self, stops: list[_Stop]) -> tuple[np.ndarray, ...]:
+        """Per stop, the number of its family's destinations and of the place its way on
+        ends at; and a table of whether a set of destinations holds a place."""
+        sets: dict[frozenset[str], int] = {}
+        places: dict[str, int] = {}
+        wants = np.empty(len(stops), dtype=np.int64)
+        ends = np.empty(len(stops), dtype=np.int64)
+        for k, stop in enumerate(stops):
+            destinations = frozenset(self.s.group_by_id[stop.group].destinations)
+            wants[k] = sets.setdefault(destinations, len(sets))
+            ends[k] = places.setdefault(self.legs[stop.group][-1].to, len(places))
+        table = np.zeros((len(sets), len(places)), dtype=bool)
+        for destinations, d in sets.items():
+            for place, e in places.items():
+                table[d, e] = place in destinations
+        return wants, ends, table
+
+    def _improving(self, stops: list[_Stop]) -> list[tuple[tuple[float, ...], str, int, str, int]]:
+        """The pairs of `stops` (at one place, by departure) whose swap improves the
+        objectives: (change, later family, its leg, earlier family, its leg). A family
+        can take the way on of one that leaves no sooner than it is there."""
+        n = len(stops)
+        if n < 2:
+            return []
+        hours = self._hours
+        there, latest, changing, came, carrier = self._timing(stops)
+        wants, ends, ends_at = self._destinations(stops)
+        people = np.array([self.s.group_by_id[s.group].people for s in stops], dtype=float)
+        weighted = (
+            np.array([self.s.weight(self.s.group_by_id[s.group]) for s in stops], dtype=float)
+            * people
+        )
+        before = np.empty(n)  # when safe before this stop (0 when it starts safe); else NaN
+        after = np.empty(n)  # when safe on the way on from it (the horizon when never)
+        end = np.empty(n)
+        for k, stop in enumerate(stops):
+            group = self.s.group_by_id[stop.group]
+            legs = self.legs[stop.group]
+            if not self.s.locations[group.at].danger:
+                before[k] = 0.0
+            else:
+                before[k] = self._safe_by(legs[: stop.at])
+            safe = self._safe_by(legs[stop.at :])
+            after[k] = self.horizon if math.isnan(safe) else safe
+            end[k] = hours(legs[-1].arrive)
+        now = np.where(np.isnan(before), after, before)
+        out = []
+        rows = max(1, PAIRS // n)
+        for first in range(0, n - 1, rows):
+            i = np.arange(first, min(first + rows, n - 1))[:, None]
+            j = np.arange(n)[None, :]
+            # the later family j takes i's way on and i takes j's, when each can start it
+            # (rule 2, rule 6's check-in)
+            ok = (j > i) & (
+                there[j]
+                <= np.where((came[j] < 0) | (came[j] == carrier[i]), latest[i], changing[i])
+            )
+            ok &= there[i] <= np.where(
+                (came[i] < 0) | (came[i] == carrier[j]), latest[j], changing[j]
+            )
+            # and each ends at one of its destinations
+            ok &= ends_at[wants[j], ends[i]] & ends_at[wants[i], ends[j]]
+            bi, bj = np.nonzero(ok)
+            if not len(bi):
+                continue
+            bi += first
+            new_j = np.where(np.isnan(before[bj]), after[bi], before[bj])
+            new_i = np.where(np.isnan(before[bi]), after[bj], before[bi])
+            changes = []
+            for name in self.s.objective:
+                if name == "exposure":
+                    change = weighted[bj] * (new_j - now[bj]) + weighted[bi] * (new_i - now[bi])
+                elif name == "arrival":
+                    change = (people[bj] - people[bi]) * (end[bi] - end[bj])
+                else:
+                    change = np.zeros(len(bi))
+                changes.append(np.round(change, 6))
+            better = np.zeros(len(bi), dtype=bool)
+            undecided = np.ones(len(bi), dtype=bool)
+            for change in changes:
+                better |= undecided & (change < 0)
+                undecided &= change == 0
+            keys = np.stack(changes, axis=1)[better].tolist()
+            for key, k, m in zip(keys, bj[better].tolist(), bi[better].tolist(), strict=True):
+                a, b = stops[k], stops[m]
+                if a.group != b.group:
+                    out.append((tuple(key), a.group, a.at, b.group, b.at))
+        return out
+
+    def _stop(self, gid: str, n: int) -> _Stop:
+        legs = self.legs[gid]
+        if n == 0:
+            return _Stop(gid, 0, self.s.group_by_id[gid].ready, None, legs[0].depart)
+        return _Stop(gid, n, legs[n - 1].arrive, _carrier(legs[n - 1]), legs[n].depart)
+
+    def plan(self, plan: Plan) -> Plan:
+        """`plan` with the journeys as they are now, vehicles' lists of groups to match."""
+        riders: dict[tuple[str, str, datetime], list[str]] = defaultdict(list)
+        groups = []
+        for g in plan.groups:
+            legs = tuple(self.legs.get(g.id, g.legs))
+            groups.append(replace(g, legs=legs))
+            for leg in legs:
+                if leg.vehicle is not None and leg.vehicle != "own":
+                    riders[leg.vehicle, leg.from_, leg.depart].append(g.id)
+        vehicles = []
+        for v in plan.vehicles:
+            vlegs: list[VehicleLeg] = []
+            for vleg in v.legs:
+                now = riders.get((v.id, vleg.from_, vleg.depart), [])
+                kept = [gid for gid in vleg.groups if gid in now]
+                kept += [gid for gid in now if gid not in vleg.groups]
+                vlegs.append(replace(vleg, groups=tuple(kept)))
+            vehicles.append(VehiclePlan(v.id, v.fleet, tuple(vlegs)))
+        journeys = {g.id: g.legs for g in groups}
+        objective = evaluate_objectives(self.s, journeys)
+        return replace(
+            plan,
+            groups=tuple(groups),
+            vehicles=tuple(vehicles),
+            objective={name: objective[name] for name in plan.objective},
+        )
+
+
+def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> Plan:
+    """`plan` with families at the same place swapping their ways on while that improves
+    the objectives (see the module's docstring); `plan` itself when no swap does. The
+    search stops at `deadline` (time.monotonic()), keeping the swaps made by then."""
+    began = time.monotonic()
+    exchanger = _Exchanger(scenario, plan)
+    made = 0
+    for _ in range(ROUNDS):
+        n = exchanger.round(deadline)
+        made += n
+        if not n or _past(deadline):
+            break
+    if not made:
+        return plan
+    out = exchanger.plan(plan)
+    log.info(
+        "exchanges of the way on: %d, in %.1f s: %s",
+        made,
+        time.monotonic() - began,
+        out.objective,
+    )
+    return replace(out, stats=dict(out.stats, exchanges=made))
