@@ -1,31 +1,35 @@
-"""Exchanges of the way on: two families at the same place swap the rest of their journeys.
+"""Exchanges of the way on: a family takes the rest of another's journey from where both are.
 
 A plan made family by family can leave a family of high priority waiting at a place while a
 family of lower priority, there as early, leaves first and is safe hours sooner: the
 dispatcher books a crossing's hour when a family sets off, so who crosses first is whoever
-set off first. Giving each of the two the other's way on from there (the same vehicles,
-crossing hours, flights and sailings, in the same seats when the families are the same
-size) changes no one else's journey, and lowers the exposure when the family that now goes
-first counts more.
+set off first. Two such families can **swap** their ways on from that place (the same
+vehicles, crossing hours, flights and sailings; in the same seats when they are the same
+size), which changes no one else's journey and lowers the exposure when the family that now
+goes first counts more. A family can also **join** another's way on where there is room for
+it on every leg (a bus that left with seats free, a crossing's hour not full), and leave
+its own.
 
-:func:`exchange` looks for such pairs in a finished plan and makes them, best first, while
-the objectives improve in the scenario's order. Every rule is kept: each swap is made only
-when both families can start their new way on (ready, or arrived with the transfer or
-check-in it needs), hold the documents it asks for, end at one of their destinations, and
-when the vehicles, crossings, flights, sailings and places it touches have room for the
-difference when the families differ in size. Who is evacuated never changes, nor does the
-last arrival.
+:func:`exchange` looks for such moves in a finished plan and makes them, best first, while
+the objectives improve in the scenario's order. Every rule is kept: a move is made only when
+the family can start its new way on (ready, or arrived with the transfer or check-in it
+needs), holds the documents it asks for and ends it at one of its destinations, and when
+the vehicles, crossings, flights, sailings and places it touches have room for it. Who is
+evacuated never changes, and the last arrival never comes later.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import logging
 import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import accumulate
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,6 +42,10 @@ HOUR = timedelta(hours=1)
 
 PAIRS = 1_000_000
 """Pairs of stops looked at in one go (numpy arrays of that length)."""
+
+PER_PLACE = 20_000
+"""Improving moves kept per place and round at most, the best: a city's thousands of
+families make millions of pairs."""
 
 ROUNDS = 50
 """Rounds of exchanges at most; each makes every improving swap it can on distinct families."""
@@ -54,6 +62,26 @@ class _Stop:
     there: datetime
     came: str | None
     leaves: datetime
+
+
+class _Values(NamedTuple):
+    """Per stop at a place, in hours from the start: when its family was safe before it
+    (0 when it started safe; NaN when not yet), when its way on makes it safe (the horizon
+    when never), when it is safe now, when it arrives at the end; and its people, and
+    people times priority weight."""
+
+    before: np.ndarray
+    after: np.ndarray
+    now: np.ndarray
+    end: np.ndarray
+    people: np.ndarray
+    weighted: np.ndarray
+
+
+_Found = tuple[tuple[float, ...], str, int, str, int, bool]
+"""A move found: how the objectives change, the family that takes the other's way on and
+the leg it starts from, the other family and its leg, and whether the other takes the
+first's way on too (a swap)."""
 
 
 def _past(deadline: float | None) -> bool:
@@ -90,7 +118,9 @@ class _Exchanger:
             group = scenario.group_by_id[g.id]
             for leg in g.legs:
                 self._use(group, leg, 1)
-        self.stays: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+        self.stays: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        """Per place with a capacity: (second, people) as they arrive and (second, -people)
+        as they leave, in time order (leaving first at the same second)."""
         for g in plan.groups:
             group = scenario.group_by_id[g.id]
             for place, arrive, leaves in self._stays(list(g.legs)):
@@ -98,9 +128,10 @@ class _Exchanger:
                 self.stays[place].append((leaves, -group.people))
         for events in self.stays.values():
             events.sort()
-        self.failed: set[tuple[str, int, str, int]] = set()
-        """Swaps found not to keep the rules, (family, leg, family, leg), while neither
-        family has swapped since; room made elsewhere is not looked at again."""
+        self.present: dict[str, list[int]] = {}
+        self.failed: set[tuple[str, int, str, int, bool]] = set()
+        """Moves found not to keep the rules, (family, leg, family, leg, both), while
+        neither family has moved since; room made elsewhere is not looked at again."""
 
     # --- what a journey uses ----------------------------------------------------------
 
@@ -113,17 +144,21 @@ class _Exchanger:
         if leg.service is not None:
             self.aboard[leg.service] += sign * group.seats
 
-    def _stays(self, legs: list[Leg]) -> list[tuple[str, datetime, datetime]]:
+    def _stays(self, legs: list[Leg]) -> list[tuple[str, int, int]]:
         """(place, arrival, departure) of every stay at a place with a capacity, as rule 7
-        counts them: from an arrival to the next departure, for ever after the last."""
+        counts them: from an arrival to the next departure, for ever after the last
+        (seconds from the start)."""
         out = []
         for n, leg in enumerate(legs):
             if self.s.locations[leg.to].capacity is None:
                 continue
             leaves = legs[n + 1].depart if n + 1 < len(legs) else self.forever
             if leaves > leg.arrive:
-                out.append((leg.to, leg.arrive, leaves))
+                out.append((leg.to, self._seconds(leg.arrive), self._seconds(leaves)))
         return out
+
+    def _seconds(self, when: datetime) -> int:
+        return int((when - self.start).total_seconds())
 
     # --- the families' stops ------------------------------------------------------------
 
@@ -177,37 +212,54 @@ class _Exchanger:
                 return self._hours(leg.arrive)
         return math.nan
 
-    # --- a swap --------------------------------------------------------------------------
+    # --- a move -------------------------------------------------------------------------
 
-    def feasible(self, a: _Stop, b: _Stop) -> bool:
-        """Every rule holds when `a` and `b` swap their ways on."""
-        ga, gb = self.s.group_by_id[a.group], self.s.group_by_id[b.group]
+    def _new(self, a: _Stop, b: _Stop, both: bool) -> dict[str, list[Leg]]:
+        """The journeys a move changes: `a`'s family takes `b`'s way on, and with `both`,
+        `b`'s family takes `a`'s."""
         la, lb = self.legs[a.group], self.legs[b.group]
-        ra, rb = la[a.at :], lb[b.at :]
-        if not (self._can_start(ga, a, rb[0]) and self._can_start(gb, b, ra[0])):
-            return False
-        if rb[-1].to not in ga.destinations or ra[-1].to not in gb.destinations:
-            return False
-        if not (self._accepted(ga, rb) and self._accepted(gb, ra)):
-            return False
-        if ga.people == gb.people and ga.seats == gb.seats:
-            return True  # the same room in the same places: nothing else changes
-        return self._room(ga, gb, ra, rb) and self._place_room(ga, gb, a, b)
+        new = {a.group: la[: a.at] + lb[b.at :]}
+        if both:
+            new[b.group] = lb[: b.at] + la[a.at :]
+        return new
 
-    def _room(self, ga: Group, gb: Group, ra: list[Leg], rb: list[Leg]) -> bool:
-        """Vehicle seats, crossing throughput and service seats for the difference."""
+    def _may_take(self, a: _Stop, b: _Stop) -> bool:
+        """`a`'s family can start `b`'s way on (rule 2, rule 6's check-in), holds the
+        documents it asks for (rules 5, 6) and ends it at one of its destinations."""
+        group = self.s.group_by_id[a.group]
+        way = self.legs[b.group][b.at :]
+        return (
+            self._can_start(group, a, way[0])
+            and way[-1].to in group.destinations
+            and self._accepted(group, way)
+        )
+
+    def feasible(self, a: _Stop, b: _Stop, both: bool) -> bool:
+        """Every rule holds after the move (see `_new`)."""
+        if not self._may_take(a, b) or (both and not self._may_take(b, a)):
+            return False
+        ga, gb = self.s.group_by_id[a.group], self.s.group_by_id[b.group]
+        if both and ga.people == gb.people and ga.seats == gb.seats:
+            return True  # the same room in the same places: nothing else changes
+        new = self._new(a, b, both)
+        return self._room(new) and self._place_room(new)
+
+    def _room(self, new: dict[str, list[Leg]]) -> bool:
+        """Vehicle seats, crossing throughput and service seats for the new journeys."""
         seats: dict[tuple[str, str, datetime], int] = defaultdict(int)
         crossed: dict[tuple[str, int], int] = defaultdict(int)
         aboard: dict[str, int] = defaultdict(int)
-        for legs, gain, lose in ((rb, ga, gb), (ra, gb, ga)):
-            for leg in legs:
-                if leg.vehicle is not None:
-                    seats[leg.vehicle, leg.from_, leg.depart] += gain.seats - lose.seats
-                if leg.crossing is not None:
-                    hour = (leg.depart - self.start) // HOUR
-                    crossed[leg.crossing, hour] += gain.people - lose.people
-                if leg.service is not None:
-                    aboard[leg.service] += gain.seats - lose.seats
+        for gid, legs in new.items():
+            group = self.s.group_by_id[gid]
+            for journey, sign in ((self.legs[gid], -1), (legs, 1)):
+                for leg in journey:
+                    if leg.vehicle is not None:
+                        seats[leg.vehicle, leg.from_, leg.depart] += sign * group.seats
+                    if leg.crossing is not None:
+                        hour = (leg.depart - self.start) // HOUR
+                        crossed[leg.crossing, hour] += sign * group.people
+                    if leg.service is not None:
+                        aboard[leg.service] += sign * group.seats
         for key, more in seats.items():
             if more > 0 and self.seats[key] + more > self.capacity_of[key[0]]:
                 return False
@@ -220,81 +272,91 @@ class _Exchanger:
                 return False
         return True
 
-    def _place_room(self, ga: Group, gb: Group, a: _Stop, b: _Stop) -> bool:
-        """Rule 7 at every place with a capacity whose stays the swap changes."""
-        la, lb = self.legs[a.group], self.legs[b.group]
-        na, nb = la[: a.at] + lb[b.at :], lb[: b.at] + la[a.at :]
-        delta: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
-        for legs, people, sign in (
-            (la, ga.people, -1),
-            (lb, gb.people, -1),
-            (na, ga.people, 1),
-            (nb, gb.people, 1),
-        ):
-            for place, arrive, leaves in self._stays(legs):
-                delta[place].append((arrive, sign * people))
-                delta[place].append((leaves, -sign * people))
+    def _place_room(self, new: dict[str, list[Leg]]) -> bool:
+        """Rule 7 at every place with a capacity whose stays the new journeys change."""
+        delta: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for gid, legs in new.items():
+            people = self.s.group_by_id[gid].people
+            for journey, sign in ((self.legs[gid], -1), (legs, 1)):
+                for place, arrive, leaves in self._stays(journey):
+                    delta[place].append((arrive, sign * people))
+                    delta[place].append((leaves, -sign * people))
         for place, changes in delta.items():
             if not any(n for _, n in changes):
                 continue
             capacity = self.s.locations[place].capacity
             assert capacity is not None
-            events = sorted([*self.stays[place], *changes])
-            count = 0
-            for _, n in events:
+            events = self.stays[place]
+            changes.sort()
+            first = bisect.bisect_left(events, (changes[0][0], -math.inf))
+            last = bisect.bisect_right(events, (changes[-1][0], math.inf))
+            count = self._present(place)[first - 1] if first else 0
+            for _, n in sorted([*events[first:last], *changes]):
                 count += n
                 if count > capacity:
                     return False
         return True
 
-    def swap(self, a: _Stop, b: _Stop) -> None:
-        """Make the swap: journeys, what they use, and the stays at places."""
-        ga, gb = self.s.group_by_id[a.group], self.s.group_by_id[b.group]
-        la, lb = self.legs[a.group], self.legs[b.group]
-        na, nb = la[: a.at] + lb[b.at :], lb[: b.at] + la[a.at :]
-        for group, old, new in ((ga, la, na), (gb, lb, nb)):
+    def _present(self, place: str) -> list[int]:
+        """People at `place` after each of its events (`stays`), kept until a move changes
+        them."""
+        present = self.present.get(place)
+        if present is None:
+            present = self.present[place] = list(accumulate(n for _, n in self.stays[place]))
+        return present
+
+    def apply(self, new: dict[str, list[Leg]]) -> None:
+        """Make a move: journeys, what they use, and the stays at places."""
+        for gid, legs in new.items():
+            group = self.s.group_by_id[gid]
+            old = self.legs[gid]
             for leg in old:
                 self._use(group, leg, -1)
-            for leg in new:
+            for leg in legs:
                 self._use(group, leg, 1)
+            for place, _, _ in [*self._stays(old), *self._stays(legs)]:
+                self.present.pop(place, None)
             for place, arrive, leaves in self._stays(old):
                 events = self.stays[place]
                 events.pop(bisect.bisect_left(events, (arrive, group.people)))
                 events.pop(bisect.bisect_left(events, (leaves, -group.people)))
-            for place, arrive, leaves in self._stays(new):
+            for place, arrive, leaves in self._stays(legs):
                 bisect.insort(self.stays[place], (arrive, group.people))
                 bisect.insort(self.stays[place], (leaves, -group.people))
-        self.legs[a.group], self.legs[b.group] = na, nb
+            self.legs[gid] = legs
 
     # --- the search ----------------------------------------------------------------------
 
     def round(self, deadline: float | None) -> int:
-        """One round: every improving swap, best first, each family in one swap at most.
+        """One round: every improving move, best first, each family moved once at most.
         Returns the number made."""
-        found: list[tuple[tuple[float, ...], str, int, str, int]] = []
+        found: list[_Found] = []
         # places in danger first, where the exposure is: time may not allow them all
         places = sorted(self.stops().items(), key=lambda kv: not self.s.locations[kv[0]].danger)
         for _, stops in places:
             if _past(deadline):
                 break
-            found.extend(self._improving(stops))
+            found.extend(self._improving(stops, deadline))
         found.sort()
-        used: set[str] = set()
+        moved: set[str] = set()
         made = 0
-        for n, (_, ga, na, gb, nb) in enumerate(found):
+        for n, (_, ga, na, gb, nb, both) in enumerate(found):
             if n % 256 == 0 and _past(deadline):
                 break
-            if ga in used or gb in used or (ga, na, gb, nb) in self.failed:
+            key = (ga, na, gb, nb, both)
+            if ga in moved or gb in moved or key in self.failed:
                 continue
             a, b = self._stop(ga, na), self._stop(gb, nb)
-            if self.feasible(a, b):
-                self.swap(a, b)
-                used.update((ga, gb))
+            if self.feasible(a, b, both):
+                self.apply(self._new(a, b, both))
+                moved.add(ga)
+                if both:
+                    moved.add(gb)
                 made += 1
             else:
-                self.failed.add((ga, na, gb, nb))
-        # a family that swapped has a new way on: what failed with it may not now
-        self.failed = {f for f in self.failed if f[0] not in used and f[2] not in used}
+                self.failed.add(key)
+        # a family moved has a new way on: what failed with it may not now
+        self.failed = {f for f in self.failed if f[0] not in moved and f[2] not in moved}
         return made
 
     def _timing(self, stops: list[_Stop]) -> tuple[np.ndarray, ...]:
@@ -320,6 +382,25 @@ class _Exchanger:
             carrier[k] = codes.setdefault(_carrier(leg), len(codes))
         return there, latest, changing, came, carrier
 
+    def _spare(self, stops: list[_Stop]) -> tuple[np.ndarray, np.ndarray]:
+        """Per stop, the room left on the first leg of its way on: seats (of its vehicle,
+        flight or sailing) and people (its crossing's hour); infinite where none counts."""
+        seats = np.full(len(stops), np.inf)
+        people = np.full(len(stops), np.inf)
+        for k, stop in enumerate(stops):
+            leg = self.legs[stop.group][stop.at]
+            if leg.vehicle is not None:
+                key = (leg.vehicle, leg.from_, leg.depart)
+                seats[k] = self.capacity_of[leg.vehicle] - self.seats[key]
+            if leg.service is not None:
+                seats[k] = self.s.service_by_id[leg.service].seats - self.aboard[leg.service]
+            if leg.crossing is not None:
+                limit = self.s.crossing_by_id[leg.crossing].throughput
+                if limit is not None:
+                    hour = (leg.depart - self.start) // HOUR
+                    people[k] = limit - self.crossed[leg.crossing, hour]
+        return seats, people
+
     def _destinations(self, stops: list[_Stop]) -> tuple[np.ndarray, ...]:
         """Per stop, the number of its family's destinations and of the place its way on
         ends at; and a table of whether a set of destinations holds a place."""
@@ -337,10 +418,9 @@ class _Exchanger:
                 table[d, e] = place in destinations
         return wants, ends, table
 
-    def _improving(self, stops: list[_Stop]) -> list[tuple[tuple[float, ...], str, int, str, int]]:
-        """The pairs of `stops` (at one place, by departure) whose swap improves the
-        objectives: (change, later family, its leg, earlier family, its leg). A family
-        can take the way on of one that leaves no sooner than it is there."""
+    def _improving(self, stops: list[_Stop], deadline: float | None = None) -> list[_Found]:
+        """The moves between `stops` (at one place) that improve the objectives: a family
+        taking another's way on (in its room), or two swapping theirs."""
         n = len(stops)
         if n < 2:
             return []
@@ -348,6 +428,8 @@ class _Exchanger:
         there, latest, changing, came, carrier = self._timing(stops)
         wants, ends, ends_at = self._destinations(stops)
         people = np.array([self.s.group_by_id[s.group].people for s in stops], dtype=float)
+        seats = np.array([self.s.group_by_id[s.group].seats for s in stops], dtype=float)
+        spare_seats, spare_people = self._spare(stops)
         weighted = (
             np.array([self.s.weight(self.s.group_by_id[s.group]) for s in stops], dtype=float)
             * people
@@ -366,47 +448,79 @@ class _Exchanger:
             after[k] = self.horizon if math.isnan(safe) else safe
             end[k] = hours(legs[-1].arrive)
         now = np.where(np.isnan(before), after, before)
-        out = []
+        values = _Values(before, after, now, end, people, weighted)
+        out: list[_Found] = []
         rows = max(1, PAIRS // n)
-        for first in range(0, n - 1, rows):
-            i = np.arange(first, min(first + rows, n - 1))[:, None]
+        for first in range(0, n, rows):
+            if _past(deadline):
+                break
+            i = np.arange(first, min(first + rows, n))[:, None]
             j = np.arange(n)[None, :]
-            # the later family j takes i's way on and i takes j's, when each can start it
-            # (rule 2, rule 6's check-in)
-            ok = (j > i) & (
+            # family j can take i's way on: it is there in time (rule 2, rule 6's
+            # check-in), and the way ends at one of its destinations; and i j's
+            takes = (j != i) & (
                 there[j]
                 <= np.where((came[j] < 0) | (came[j] == carrier[i]), latest[i], changing[i])
             )
-            ok &= there[i] <= np.where(
+            takes &= ends_at[wants[j], ends[i]]
+            given = there[i] <= np.where(
                 (came[i] < 0) | (came[i] == carrier[j]), latest[j], changing[j]
             )
-            # and each ends at one of its destinations
-            ok &= ends_at[wants[j], ends[i]] & ends_at[wants[i], ends[j]]
-            bi, bj = np.nonzero(ok)
-            if not len(bi):
-                continue
-            bi += first
-            new_j = np.where(np.isnan(before[bj]), after[bi], before[bj])
-            new_i = np.where(np.isnan(before[bi]), after[bj], before[bi])
-            changes = []
-            for name in self.s.objective:
-                if name == "exposure":
-                    change = weighted[bj] * (new_j - now[bj]) + weighted[bi] * (new_i - now[bi])
-                elif name == "arrival":
-                    change = (people[bj] - people[bi]) * (end[bi] - end[bj])
-                else:
-                    change = np.zeros(len(bi))
-                changes.append(np.round(change, 6))
-            better = np.zeros(len(bi), dtype=bool)
-            undecided = np.ones(len(bi), dtype=bool)
-            for change in changes:
-                better |= undecided & (change < 0)
-                undecided &= change == 0
-            keys = np.stack(changes, axis=1)[better].tolist()
-            for key, k, m in zip(keys, bj[better].tolist(), bi[better].tolist(), strict=True):
-                a, b = stops[k], stops[m]
-                if a.group != b.group:
-                    out.append((tuple(key), a.group, a.at, b.group, b.at))
+            given &= ends_at[wants[i], ends[j]] & (j > i)
+            # room on the first leg of the way on: for j alone, or for the difference
+            joins = takes & (seats[j] <= spare_seats[i]) & (people[j] <= spare_people[i])
+            swaps = takes & given
+            swaps &= (seats[j] - seats[i] <= spare_seats[i]) & (
+                seats[i] - seats[j] <= spare_seats[j]
+            )
+            swaps &= (people[j] - people[i] <= spare_people[i]) & (
+                people[i] - people[j] <= spare_people[j]
+            )
+            for both, mask in ((False, joins), (True, swaps)):
+                bi, bj = np.nonzero(mask)
+                if len(bi):
+                    out.extend(self._better(stops, values, bi + first, bj, both))
+            if len(out) > PER_PLACE:
+                out = heapq.nsmallest(PER_PLACE, out)
+        return out
+
+    def _better(
+        self, stops: list[_Stop], values: _Values, bi: np.ndarray, bj: np.ndarray, both: bool
+    ) -> list[_Found]:
+        """Of the moves of family bj to bi's way on (and with `both`, bi to bj's), those
+        that improve the objectives, with how each changes."""
+        before, after, now, end = values.before, values.after, values.now, values.end
+        people, weighted = values.people, values.weighted
+        new_j = np.where(np.isnan(before[bj]), after[bi], before[bj])
+        new_i = np.where(np.isnan(before[bi]), after[bj], before[bi])
+        changes = []
+        for name in self.s.objective:
+            if name == "exposure":
+                change = weighted[bj] * (new_j - now[bj])
+                if both:
+                    change = change + weighted[bi] * (new_i - now[bi])
+            elif name == "arrival":
+                change = people[bj] * (end[bi] - end[bj])
+                if both:
+                    change = change + people[bi] * (end[bj] - end[bi])
+            else:
+                change = np.zeros(len(bi))
+            changes.append(np.round(change, 6))
+        better = np.zeros(len(bi), dtype=bool)
+        undecided = np.ones(len(bi), dtype=bool)
+        for change in changes:
+            better |= undecided & (change < 0)
+            undecided &= change == 0
+        table = np.stack(changes, axis=1)[better]
+        bj, bi = bj[better], bi[better]
+        if len(table) > PER_PLACE:  # the best, by the objectives in order
+            best = np.lexsort(table.T[::-1])[:PER_PLACE]
+            table, bj, bi = table[best], bj[best], bi[best]
+        out = []
+        for key, k, m in zip(table.tolist(), bj.tolist(), bi.tolist(), strict=True):
+            a, b = stops[k], stops[m]
+            if a.group != b.group:
+                out.append((tuple(key), a.group, a.at, b.group, b.at, both))
         return out
 
     def _stop(self, gid: str, n: int) -> _Stop:
