@@ -21,11 +21,10 @@ evacuated never changes, and the last arrival never comes later.
 from __future__ import annotations
 
 import bisect
-import heapq
 import logging
 import math
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import accumulate
@@ -64,6 +63,13 @@ class _Stop:
     leaves: datetime
 
 
+def _best(found: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """The PER_PLACE best of moves found (see `_Exchanger._better`), best first."""
+    table, bj, bi, both = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    order = np.lexsort(table.T[::-1])[:PER_PLACE]
+    return table[order], bj[order], bi[order], both[order]
+
+
 class _Values(NamedTuple):
     """Per stop at a place, in hours from the start: when its family was safe before it
     (0 when it started safe; NaN when not yet), when its way on makes it safe (the horizon
@@ -76,6 +82,8 @@ class _Values(NamedTuple):
     end: np.ndarray
     people: np.ndarray
     weighted: np.ndarray
+    home: np.ndarray
+    """Whether the family is evacuated."""
 
 
 _Found = tuple[tuple[float, ...], str, int, str, int, bool]
@@ -102,14 +110,19 @@ class _Exchanger:
         self.horizon = scenario.horizon.total_seconds() / 3600.0
         self.forever = scenario.end + timedelta(days=1)
         self.legs: dict[str, list[Leg]] = {}
+        """The journey of every family that may move (not one with its own car, which goes
+        with it), evacuated or not."""
+        self.home: set[str] = set()
+        """The families evacuated."""
         for g in plan.groups:
-            group = scenario.group_by_id[g.id]
-            if g.status != "evacuated" or not g.legs:
-                continue
             if any(leg.vehicle == "own" for leg in g.legs):
                 continue  # the car goes with the family
             self.legs[g.id] = list(g.legs)
-            assert g.legs[-1].to in group.destinations
+            if g.status == "evacuated":
+                self.home.add(g.id)
+        ends = [leg.arrive for g in plan.groups if g.status == "evacuated" for leg in g.legs[-1:]]
+        self.last = self._hours(max(ends)) if ends else None
+        """The last arrival of an evacuated family, in hours (None when none is)."""
         self.seats: dict[tuple[str, str, datetime], int] = defaultdict(int)
         self.capacity_of = {v.id: v.seats for v in scenario.vehicles}
         self.crossed: dict[tuple[str, int], int] = defaultdict(int)
@@ -129,6 +142,8 @@ class _Exchanger:
         for events in self.stays.values():
             events.sort()
         self.present: dict[str, list[int]] = {}
+        self.made: Counter[str] = Counter()
+        """Moves made: swaps, joins, and of the joins those that took a family home."""
         self.failed: set[tuple[str, int, str, int, bool]] = set()
         """Moves found not to keep the rules, (family, leg, family, leg, both), while
         neither family has moved since; room made elsewhere is not looked at again."""
@@ -173,6 +188,9 @@ class _Exchanger:
                 else:
                     there, came = legs[n - 1].arrive, _carrier(legs[n - 1])
                 out[leg.from_].append(_Stop(gid, n, there, came, leg.depart))
+            if gid not in self.home:  # where it is left: it may still take a way on
+                stop = self._stop(gid, len(legs))
+                out[legs[-1].to if legs else group.at].append(stop)
         for stops in out.values():
             stops.sort(key=lambda s: (s.leaves, s.group))
         return out
@@ -328,33 +346,38 @@ class _Exchanger:
     # --- the search ----------------------------------------------------------------------
 
     def round(self, deadline: float | None) -> int:
-        """One round: every improving move, best first, each family moved once at most.
-        Returns the number made."""
-        found: list[_Found] = []
+        """One round: at each place in turn, every improving move there, best first, each
+        family moved once at most. Returns the number made."""
+        moved: set[str] = set()
+        made = 0
         # places in danger first, where the exposure is: time may not allow them all
         places = sorted(self.stops().items(), key=lambda kv: not self.s.locations[kv[0]].danger)
         for _, stops in places:
             if _past(deadline):
                 break
-            found.extend(self._improving(stops, deadline))
-        found.sort()
-        moved: set[str] = set()
-        made = 0
-        for n, (_, ga, na, gb, nb, both) in enumerate(found):
-            if n % 256 == 0 and _past(deadline):
-                break
-            key = (ga, na, gb, nb, both)
-            if ga in moved or gb in moved or key in self.failed:
-                continue
-            a, b = self._stop(ga, na), self._stop(gb, nb)
-            if self.feasible(a, b, both):
+            # a family moved at a place before has other stops now
+            here = [stop for stop in stops if stop.group not in moved]
+            for n, (_, ga, na, gb, nb, both) in enumerate(self._improving(here, deadline)):
+                if n % 8 == 0 and _past(deadline):
+                    break
+                key = (ga, na, gb, nb, both)
+                if ga in moved or gb in moved or key in self.failed:
+                    continue
+                a, b = self._stop(ga, na), self._stop(gb, nb)
+                if not self.feasible(a, b, both):
+                    self.failed.add(key)
+                    continue
                 self.apply(self._new(a, b, both))
+                self.made["swaps" if both else "joins"] += 1
+                if ga not in self.home:  # rescued: it now ends where b's way on does
+                    self.made["taken_home"] += 1
+                    self.home.add(ga)
+                    end = self._hours(self.legs[ga][-1].arrive)
+                    self.last = end if self.last is None else max(self.last, end)
                 moved.add(ga)
                 if both:
                     moved.add(gb)
                 made += 1
-            else:
-                self.failed.add(key)
         # a family moved has a new way on: what failed with it may not now
         self.failed = {f for f in self.failed if f[0] not in moved and f[2] not in moved}
         return made
@@ -369,16 +392,22 @@ class _Exchanger:
         there, latest, changing = np.empty(n), np.empty(n), np.empty(n)
         came, carrier = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
         for k, stop in enumerate(stops):
-            leg = self.legs[stop.group][stop.at]
-            transfer = self.s.locations[leg.from_].transfer.total_seconds()
             there[k] = (stop.there - self.start).total_seconds()
+            came[k] = -1 if stop.came is None else codes.setdefault(stop.came, len(codes))
+            legs = self.legs[stop.group]
+            if stop.group not in self.home or stop.at == len(legs):
+                # a way on that gets nobody home, or none: not to be taken
+                latest[k] = changing[k] = -math.inf
+                carrier[k] = -2
+                continue
+            leg = legs[stop.at]
+            transfer = self.s.locations[leg.from_].transfer.total_seconds()
             departs = (leg.depart - self.start).total_seconds()
             if leg.service is not None:
                 check_in = self.s.service_by_id[leg.service].check_in.total_seconds()
                 latest[k] = changing[k] = departs - max(check_in, transfer)
             else:
                 latest[k], changing[k] = departs, departs - transfer
-            came[k] = -1 if stop.came is None else codes.setdefault(stop.came, len(codes))
             carrier[k] = codes.setdefault(_carrier(leg), len(codes))
         return there, latest, changing, came, carrier
 
@@ -388,7 +417,10 @@ class _Exchanger:
         seats = np.full(len(stops), np.inf)
         people = np.full(len(stops), np.inf)
         for k, stop in enumerate(stops):
-            leg = self.legs[stop.group][stop.at]
+            legs = self.legs[stop.group]
+            if stop.at == len(legs):
+                continue
+            leg = legs[stop.at]
             if leg.vehicle is not None:
                 key = (leg.vehicle, leg.from_, leg.depart)
                 seats[k] = self.capacity_of[leg.vehicle] - self.seats[key]
@@ -411,7 +443,9 @@ class _Exchanger:
         for k, stop in enumerate(stops):
             destinations = frozenset(self.s.group_by_id[stop.group].destinations)
             wants[k] = sets.setdefault(destinations, len(sets))
-            ends[k] = places.setdefault(self.legs[stop.group][-1].to, len(places))
+            legs = self.legs[stop.group]
+            end = legs[-1].to if legs else self.s.group_by_id[stop.group].at
+            ends[k] = places.setdefault(end, len(places))
         table = np.zeros((len(sets), len(places)), dtype=bool)
         for destinations, d in sets.items():
             for place, e in places.items():
@@ -446,10 +480,12 @@ class _Exchanger:
                 before[k] = self._safe_by(legs[: stop.at])
             safe = self._safe_by(legs[stop.at :])
             after[k] = self.horizon if math.isnan(safe) else safe
-            end[k] = hours(legs[-1].arrive)
+            # the arrival of a family not evacuated counts as the horizon
+            end[k] = hours(legs[-1].arrive) if stop.group in self.home else self.horizon
         now = np.where(np.isnan(before), after, before)
-        values = _Values(before, after, now, end, people, weighted)
-        out: list[_Found] = []
+        kept: list[tuple[np.ndarray, ...]] = []
+        home = np.array([stop.group in self.home for stop in stops])
+        values = _Values(before, after, now, end, people, weighted, home)
         rows = max(1, PAIRS // n)
         for first in range(0, n, rows):
             if _past(deadline):
@@ -479,16 +515,26 @@ class _Exchanger:
             for both, mask in ((False, joins), (True, swaps)):
                 bi, bj = np.nonzero(mask)
                 if len(bi):
-                    out.extend(self._better(stops, values, bi + first, bj, both))
-            if len(out) > PER_PLACE:
-                out = heapq.nsmallest(PER_PLACE, out)
+                    kept.append(self._better(values, bi + first, bj, both))
+                    if sum(len(k[0]) for k in kept) > 2 * PER_PLACE:
+                        kept = [_best(kept)]
+        if not kept:
+            return []
+        table, takers, taken, swapped = _best(kept)
+        out: list[_Found] = []
+        moves = zip(table.tolist(), takers.tolist(), taken.tolist(), swapped.tolist(), strict=True)
+        for key, k, m, two in moves:
+            a, b = stops[k], stops[m]
+            if a.group != b.group:
+                out.append((tuple(key), a.group, a.at, b.group, b.at, two))
         return out
 
     def _better(
-        self, stops: list[_Stop], values: _Values, bi: np.ndarray, bj: np.ndarray, both: bool
-    ) -> list[_Found]:
+        self, values: _Values, bi: np.ndarray, bj: np.ndarray, both: bool
+    ) -> tuple[np.ndarray, ...]:
         """Of the moves of family bj to bi's way on (and with `both`, bi to bj's), those
-        that improve the objectives, with how each changes."""
+        that improve the objectives: how each objective changes (a row per move), bj, bi,
+        and `both` per move."""
         before, after, now, end = values.before, values.after, values.now, values.end
         people, weighted = values.people, values.weighted
         new_j = np.where(np.isnan(before[bj]), after[bi], before[bj])
@@ -503,6 +549,10 @@ class _Exchanger:
                 change = people[bj] * (end[bi] - end[bj])
                 if both:
                     change = change + people[bi] * (end[bj] - end[bi])
+            elif name == "evacuated" and not both:  # more is better: the change is negated
+                change = -people[bj] * ~values.home[bj]
+            elif name == "makespan" and not both and self.last is not None:
+                change = np.where(values.home[bj], 0.0, np.maximum(0.0, end[bi] - self.last))
             else:
                 change = np.zeros(len(bi))
             changes.append(np.round(change, 6))
@@ -512,29 +562,27 @@ class _Exchanger:
             better |= undecided & (change < 0)
             undecided &= change == 0
         table = np.stack(changes, axis=1)[better]
-        bj, bi = bj[better], bi[better]
-        if len(table) > PER_PLACE:  # the best, by the objectives in order
-            best = np.lexsort(table.T[::-1])[:PER_PLACE]
-            table, bj, bi = table[best], bj[best], bi[best]
-        out = []
-        for key, k, m in zip(table.tolist(), bj.tolist(), bi.tolist(), strict=True):
-            a, b = stops[k], stops[m]
-            if a.group != b.group:
-                out.append((tuple(key), a.group, a.at, b.group, b.at, both))
-        return out
+        return table, bj[better], bi[better], np.full(len(table), both)
 
     def _stop(self, gid: str, n: int) -> _Stop:
+        """The stop of a family before leg `n` of its journey (after the last: where it is
+        left, leaving never)."""
         legs = self.legs[gid]
+        leaves = legs[n].depart if n < len(legs) else self.forever
         if n == 0:
-            return _Stop(gid, 0, self.s.group_by_id[gid].ready, None, legs[0].depart)
-        return _Stop(gid, n, legs[n - 1].arrive, _carrier(legs[n - 1]), legs[n].depart)
+            return _Stop(gid, 0, self.s.group_by_id[gid].ready, None, leaves)
+        return _Stop(gid, n, legs[n - 1].arrive, _carrier(legs[n - 1]), leaves)
 
     def plan(self, plan: Plan) -> Plan:
         """`plan` with the journeys as they are now, vehicles' lists of groups to match."""
         riders: dict[tuple[str, str, datetime], list[str]] = defaultdict(list)
         groups = []
+        rescued = False
         for g in plan.groups:
             legs = tuple(self.legs.get(g.id, g.legs))
+            if g.status != "evacuated" and g.id in self.home:
+                g = replace(g, status="evacuated", reason=None)
+                rescued = True
             groups.append(replace(g, legs=legs))
             for leg in legs:
                 if leg.vehicle is not None and leg.vehicle != "own":
@@ -555,6 +603,8 @@ class _Exchanger:
             groups=tuple(groups),
             vehicles=tuple(vehicles),
             objective={name: objective[name] for name in plan.objective},
+            # the reasons of those still left are not those of this plan
+            causes={} if rescued else plan.causes,
         )
 
 
@@ -573,10 +623,16 @@ def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> P
     if not made:
         return plan
     out = exchanger.plan(plan)
+    from planner.model import better
+
+    if not better(scenario, out, plan):  # each move improved it: a safeguard
+        log.warning("exchanges of the way on made the plan no better: not kept")
+        return plan
+    counts = {name: exchanger.made[name] for name in ("swaps", "joins", "taken_home")}
     log.info(
-        "exchanges of the way on: %d, in %.1f s: %s",
-        made,
+        "exchanges of the way on: %s, in %.1f s: %s",
+        counts,
         time.monotonic() - began,
         out.objective,
     )
-    return replace(out, stats=dict(out.stats, exchanges=made))
+    return replace(out, stats=dict(out.stats, exchanges=counts))
