@@ -734,13 +734,19 @@ def rows(
 
 def source(r: dict) -> str:
     """Which step made the plan: `cp-sat`, `guided dispatcher` (guided by the relaxation),
-    or `dispatcher` (the planner kept its plan)."""
+    or `dispatcher` (the planner kept its plan); `+ exchanges` when families then took one
+    another's way on (`planner.exchange`)."""
     if "error" in r:
         return "-"
-    method = str(r.get("stats", {}).get("method", ""))
+    stats = r.get("stats", {})
+    method = str(stats.get("method", ""))
     if method.startswith("greedy guided"):
-        return "guided dispatcher"
-    return "dispatcher" if method.startswith("greedy") else method or "?"
+        made = "guided dispatcher"
+    elif method.startswith("greedy"):
+        made = "dispatcher"
+    else:
+        made = method.removesuffix(", ways on exchanged") or "?"
+    return made + " + exchanges" if stats.get("exchanges") else made
 
 
 def print_table(

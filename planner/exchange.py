@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from planner.model import better
 from planner.plan import Leg, Plan, VehicleLeg, VehiclePlan, evaluate_objectives
 from planner.scenario import Group, Scenario
 
@@ -47,7 +48,8 @@ PER_PLACE = 20_000
 families make millions of pairs."""
 
 ROUNDS = 50
-"""Rounds of exchanges at most; each makes every improving swap it can on distinct families."""
+"""Rounds of exchanges at most; each makes every improving move it can, each family moved
+once at most."""
 
 
 @dataclass
@@ -102,7 +104,7 @@ def _carrier(leg: Leg) -> str:
 
 
 class _Exchanger:
-    """The plan's journeys and what they use, kept up to date as families swap."""
+    """The plan's journeys and what they use, kept up to date as families move."""
 
     def __init__(self, scenario: Scenario, plan: Plan) -> None:
         self.s = scenario
@@ -609,9 +611,10 @@ class _Exchanger:
 
 
 def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> Plan:
-    """`plan` with families at the same place swapping their ways on while that improves
-    the objectives (see the module's docstring); `plan` itself when no swap does. The
-    search stops at `deadline` (time.monotonic()), keeping the swaps made by then."""
+    """`plan` with families taking one another's way on (swaps and joins) while that
+    improves the objectives, in rounds (see the module's docstring); `plan` itself when no
+    move does. The search stops at `deadline` (time.monotonic()), keeping the moves made by
+    then; `stats.exchanges` counts them."""
     began = time.monotonic()
     exchanger = _Exchanger(scenario, plan)
     made = 0
@@ -623,8 +626,6 @@ def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> P
     if not made:
         return plan
     out = exchanger.plan(plan)
-    from planner.model import better
-
     if not better(scenario, out, plan):  # each move improved it: a safeguard
         log.warning("exchanges of the way on made the plan no better: not kept")
         return plan

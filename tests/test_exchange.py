@@ -188,6 +188,8 @@ def crowded(draw: st.DrawFn) -> str:
         ]
         if draw(st.booleans()):
             fields.append(f"ready: +{draw(st.integers(0, 8))}h")
+        if draw(st.integers(0, 5)) == 0:
+            fields.append("own_vehicle: true")
         lines.append(f"  - {{{', '.join(fields)}}}")
     return "\n".join(lines) + "\n"
 
