@@ -228,3 +228,10 @@ def test_exchanges_keep_every_rule_and_never_make_a_plan_worse(text: str, seed: 
             assert swapped.objective["makespan"] <= plan.objective["makespan"]
     if swapped is not plan:
         assert better(scenario, swapped, plan)
+    # the same plan gives the same moves
+    again = exchange(scenario, plan)
+    assert (again.groups, again.vehicles, again.objective) == (
+        swapped.groups,
+        swapped.vehicles,
+        swapped.objective,
+    )
