@@ -615,6 +615,8 @@ def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> P
     improves the objectives, in rounds (see the module's docstring); `plan` itself when no
     move does. The search stops at `deadline` (time.monotonic()), keeping the moves made by
     then; `stats.exchanges` counts them."""
+    if _past(deadline):
+        return plan
     began = time.monotonic()
     exchanger = _Exchanger(scenario, plan)
     made = 0

@@ -4,6 +4,7 @@ the scenario files' comments."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -235,3 +236,9 @@ def test_exchanges_keep_every_rule_and_never_make_a_plan_worse(text: str, seed: 
         swapped.vehicles,
         swapped.objective,
     )
+
+
+def test_no_time_no_moves() -> None:
+    scenario = read_scenario(DATA / "two_trips.yaml")
+    plan = _trips(scenario, [(0, ("N",)), (2, ("C",))])
+    assert exchange(scenario, plan, deadline=time.monotonic() - 1) is plan
