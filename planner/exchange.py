@@ -25,10 +25,11 @@ import logging
 import math
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import accumulate
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -88,6 +89,10 @@ class _Values(NamedTuple):
     """Whether the family is evacuated."""
 
 
+_Room = tuple[Any, ...]
+"""A room with a limit: ("vehicle", id, from, departure), ("crossing", id, hour from the
+start) or ("service", id)."""
+
 _Found = tuple[tuple[float, ...], str, int, str, int, bool]
 """A move found: how the objectives change, the family that takes the other's way on and
 the leg it starts from, the other family and its leg, and whether the other takes the
@@ -125,10 +130,9 @@ class _Exchanger:
         ends = [leg.arrive for g in plan.groups if g.status == "evacuated" for leg in g.legs[-1:]]
         self.last = self._hours(max(ends)) if ends else None
         """The last arrival of an evacuated family, in hours (None when none is)."""
-        self.seats: dict[tuple[str, str, datetime], int] = defaultdict(int)
         self.capacity_of = {v.id: v.seats for v in scenario.vehicles}
-        self.crossed: dict[tuple[str, int], int] = defaultdict(int)
-        self.aboard: dict[str, int] = defaultdict(int)
+        self.used: dict[_Room, int] = defaultdict(int)
+        """What the journeys use of each room that has a limit (see `_uses`)."""
         for g in plan.groups:
             group = scenario.group_by_id[g.id]
             for leg in g.legs:
@@ -152,14 +156,29 @@ class _Exchanger:
 
     # --- what a journey uses ----------------------------------------------------------
 
-    def _use(self, group: Group, leg: Leg, sign: int) -> None:
+    def _uses(self, group: Group, leg: Leg) -> Iterator[tuple[_Room, int]]:
+        """The rooms with a limit that `group` takes on `leg`, and how much of each: the
+        seats of a fleet vehicle on that leg (rule 4), people in a crossing's hour from the
+        start (rule 5), the seats of a flight or sailing (rule 6)."""
         if leg.vehicle is not None and leg.vehicle != "own":
-            self.seats[leg.vehicle, leg.from_, leg.depart] += sign * group.seats
+            yield ("vehicle", leg.vehicle, leg.from_, leg.depart), group.seats
         if leg.crossing is not None:
-            hour = (leg.depart - self.start) // HOUR
-            self.crossed[leg.crossing, hour] += sign * group.people
+            yield ("crossing", leg.crossing, (leg.depart - self.start) // HOUR), group.people
         if leg.service is not None:
-            self.aboard[leg.service] += sign * group.seats
+            yield ("service", leg.service), group.seats
+
+    def _limit(self, room: _Room) -> float:
+        """How much of `room` there is (infinite for a crossing without a throughput)."""
+        if room[0] == "vehicle":
+            return self.capacity_of[room[1]]
+        if room[0] == "crossing":
+            throughput = self.s.crossing_by_id[room[1]].throughput
+            return math.inf if throughput is None else throughput
+        return self.s.service_by_id[room[1]].seats
+
+    def _use(self, group: Group, leg: Leg, sign: int) -> None:
+        for room, amount in self._uses(group, leg):
+            self.used[room] += sign * amount
 
     def _stays(self, legs: list[Leg]) -> list[tuple[str, int, int]]:
         """(place, arrival, departure) of every stay at a place with a capacity, as rule 7
@@ -266,31 +285,14 @@ class _Exchanger:
 
     def _room(self, new: dict[str, list[Leg]]) -> bool:
         """Vehicle seats, crossing throughput and service seats for the new journeys."""
-        seats: dict[tuple[str, str, datetime], int] = defaultdict(int)
-        crossed: dict[tuple[str, int], int] = defaultdict(int)
-        aboard: dict[str, int] = defaultdict(int)
+        more: dict[_Room, int] = defaultdict(int)
         for gid, legs in new.items():
             group = self.s.group_by_id[gid]
             for journey, sign in ((self.legs[gid], -1), (legs, 1)):
                 for leg in journey:
-                    if leg.vehicle is not None:
-                        seats[leg.vehicle, leg.from_, leg.depart] += sign * group.seats
-                    if leg.crossing is not None:
-                        hour = (leg.depart - self.start) // HOUR
-                        crossed[leg.crossing, hour] += sign * group.people
-                    if leg.service is not None:
-                        aboard[leg.service] += sign * group.seats
-        for key, more in seats.items():
-            if more > 0 and self.seats[key] + more > self.capacity_of[key[0]]:
-                return False
-        for (cid, hour), more in crossed.items():
-            limit = self.s.crossing_by_id[cid].throughput
-            if more > 0 and limit is not None and self.crossed[cid, hour] + more > limit:
-                return False
-        for sid, more in aboard.items():
-            if more > 0 and self.aboard[sid] + more > self.s.service_by_id[sid].seats:
-                return False
-        return True
+                    for room, amount in self._uses(group, leg):
+                        more[room] += sign * amount
+        return all(n <= 0 or self.used[room] + n <= self._limit(room) for room, n in more.items())
 
     def _place_room(self, new: dict[str, list[Leg]]) -> bool:
         """Rule 7 at every place with a capacity whose stays the new journeys change."""
@@ -422,17 +424,13 @@ class _Exchanger:
             legs = self.legs[stop.group]
             if stop.at == len(legs):
                 continue
-            leg = legs[stop.at]
-            if leg.vehicle is not None:
-                key = (leg.vehicle, leg.from_, leg.depart)
-                seats[k] = self.capacity_of[leg.vehicle] - self.seats[key]
-            if leg.service is not None:
-                seats[k] = self.s.service_by_id[leg.service].seats - self.aboard[leg.service]
-            if leg.crossing is not None:
-                limit = self.s.crossing_by_id[leg.crossing].throughput
-                if limit is not None:
-                    hour = (leg.depart - self.start) // HOUR
-                    people[k] = limit - self.crossed[leg.crossing, hour]
+            group = self.s.group_by_id[stop.group]
+            for room, _ in self._uses(group, legs[stop.at]):
+                left = self._limit(room) - self.used[room]
+                if room[0] == "crossing":
+                    people[k] = min(people[k], left)
+                else:
+                    seats[k] = min(seats[k], left)
         return seats, people
 
     def _destinations(self, stops: list[_Stop]) -> tuple[np.ndarray, ...]:
