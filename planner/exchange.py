@@ -121,30 +121,29 @@ class _Exchanger:
         with it), evacuated or not."""
         self.home: set[str] = set()
         """The families evacuated."""
+        self.capacity_of = {v.id: v.seats for v in scenario.vehicles}
+        self.used: dict[_Room, int] = defaultdict(int)
+        """What the journeys use of each room that has a limit (see `_uses`)."""
+        self.stays: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        """Per place with a capacity: (second, people) as they arrive and (second, -people)
+        as they leave, in time order (leaving first at the same second)."""
+        ends = []
         for g in plan.groups:
+            group = scenario.group_by_id[g.id]
+            for leg in g.legs:
+                self._use(group, leg, 1)
+            for place, arrive, leaves in self._stays(list(g.legs)):
+                self.stays[place].append((arrive, group.people))
+                self.stays[place].append((leaves, -group.people))
+            if g.status == "evacuated" and g.legs:
+                ends.append(g.legs[-1].arrive)
             if any(leg.vehicle == "own" for leg in g.legs):
                 continue  # the car goes with the family
             self.legs[g.id] = list(g.legs)
             if g.status == "evacuated":
                 self.home.add(g.id)
-        ends = [leg.arrive for g in plan.groups if g.status == "evacuated" for leg in g.legs[-1:]]
         self.last = self._hours(max(ends)) if ends else None
         """The last arrival of an evacuated family, in hours (None when none is)."""
-        self.capacity_of = {v.id: v.seats for v in scenario.vehicles}
-        self.used: dict[_Room, int] = defaultdict(int)
-        """What the journeys use of each room that has a limit (see `_uses`)."""
-        for g in plan.groups:
-            group = scenario.group_by_id[g.id]
-            for leg in g.legs:
-                self._use(group, leg, 1)
-        self.stays: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        """Per place with a capacity: (second, people) as they arrive and (second, -people)
-        as they leave, in time order (leaving first at the same second)."""
-        for g in plan.groups:
-            group = scenario.group_by_id[g.id]
-            for place, arrive, leaves in self._stays(list(g.legs)):
-                self.stays[place].append((arrive, group.people))
-                self.stays[place].append((leaves, -group.people))
         for events in self.stays.values():
             events.sort()
         self.present: dict[str, list[int]] = {}
@@ -204,17 +203,21 @@ class _Exchanger:
         for gid, legs in self.legs.items():
             group = self.s.group_by_id[gid]
             for n, leg in enumerate(legs):
-                if n == 0:
-                    there, came = group.ready, None
-                else:
-                    there, came = legs[n - 1].arrive, _carrier(legs[n - 1])
-                out[leg.from_].append(_Stop(gid, n, there, came, leg.depart))
+                out[leg.from_].append(self._stop(gid, n))
             if gid not in self.home:  # where it is left: it may still take a way on
-                stop = self._stop(gid, len(legs))
-                out[legs[-1].to if legs else group.at].append(stop)
+                out[legs[-1].to if legs else group.at].append(self._stop(gid, len(legs)))
         for stops in out.values():
             stops.sort(key=lambda s: (s.leaves, s.group))
         return out
+
+    def _stop(self, gid: str, n: int) -> _Stop:
+        """The stop of a family before leg `n` of its journey (after the last: where it is
+        left, leaving never)."""
+        legs = self.legs[gid]
+        leaves = legs[n].depart if n < len(legs) else self.forever
+        if n == 0:
+            return _Stop(gid, 0, self.s.group_by_id[gid].ready, None, leaves)
+        return _Stop(gid, n, legs[n - 1].arrive, _carrier(legs[n - 1]), leaves)
 
     def _can_start(self, group: Group, stop: _Stop, leg: Leg) -> bool:
         """Rule 2 and rule 6's check-in: `group`, at `stop`, can take `leg` next."""
@@ -564,15 +567,6 @@ class _Exchanger:
         table = np.stack(changes, axis=1)[better]
         return table, bj[better], bi[better], np.full(len(table), both)
 
-    def _stop(self, gid: str, n: int) -> _Stop:
-        """The stop of a family before leg `n` of its journey (after the last: where it is
-        left, leaving never)."""
-        legs = self.legs[gid]
-        leaves = legs[n].depart if n < len(legs) else self.forever
-        if n == 0:
-            return _Stop(gid, 0, self.s.group_by_id[gid].ready, None, leaves)
-        return _Stop(gid, n, legs[n - 1].arrive, _carrier(legs[n - 1]), leaves)
-
     def plan(self, plan: Plan) -> Plan:
         """`plan` with the journeys as they are now, vehicles' lists of groups to match."""
         riders: dict[tuple[str, str, datetime], list[str]] = defaultdict(list)
@@ -617,13 +611,10 @@ def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> P
         return plan
     began = time.monotonic()
     exchanger = _Exchanger(scenario, plan)
-    made = 0
     for _ in range(ROUNDS):
-        n = exchanger.round(deadline)
-        made += n
-        if not n or _past(deadline):
+        if not exchanger.round(deadline) or _past(deadline):
             break
-    if not made:
+    if not exchanger.made:
         return plan
     out = exchanger.plan(plan)
     if not better(scenario, out, plan):  # each move improved it: a safeguard
