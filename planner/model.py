@@ -649,8 +649,24 @@ class EvacuationModel:
             for n in before({n for n in seen if self._flags(n) & BEEN_SAFE})
             if not self._flags(n) & BEEN_SAFE
         }
+        # once safe, a family may stay where it is to the end (its destination may be out of
+        # reach, or full): every safe place it is kept at, and every one it first reaches
+        # safety at, keeps its waiting to the horizon
+        waits: dict[tuple, list[tuple]] = defaultdict(list)
+        stay = {n for n in useful if self._flags(n) & BEEN_SAFE}
+        for a in arcs:
+            if a.kind in ("wait", "aboard"):
+                waits[a.tail].append(a.head)
+            if a.tail in useful and self._flags(a.head) & ~self._flags(a.tail) & BEEN_SAFE:
+                stay.add(a.head)
+        stack = list(stay)
+        while stack:
+            for n in waits[stack.pop()]:
+                if n not in stay:
+                    stay.add(n)
+                    stack.append(n)
         # the origin's own waiting chain stays, so that staying put is always possible
-        keep = useful | {n for n in seen if n[0] == "F" and n[1] == k.origin}
+        keep = useful | stay | {n for n in seen if n[0] == "F" and n[1] == k.origin}
         return [a for a in arcs if a.tail in keep and a.head in keep]
 
     def _build_class_flows(self) -> None:

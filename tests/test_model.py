@@ -48,6 +48,7 @@ HAND_OPTIMA = {
     "flight_seats": (3, 0.0, 48.0, None),
     "shelter_fills": (20, 70.0, 70.0, 5.0),
     "guide": (12, 6.0, 120.0, None),
+    "safe_not_home": (0, 3.0, 36.0, None),
 }
 
 
@@ -65,6 +66,23 @@ def test_hand_worked_optimum(name: str) -> None:
     for key in scenario.objective:
         assert data["bound"][key] == pytest.approx(data["objective"][key])
     assert {g["id"] for g in data["groups"]} == {g.id for g in scenario.groups}
+
+
+def test_the_model_alone_takes_a_family_to_safety_it_cannot_get_home() -> None:
+    # safe_not_home.yaml by hand: the family of three walks across at 06:00 and is safe at
+    # 07:00, exposure 1 x 3 people x 1 h = 3; the only car beyond has two seats, so it never
+    # gets home (arrival 3 x 12 h = 36). The model on its own, with no plan to start from,
+    # must find that, and prove no more than that: a family was once kept in danger to the
+    # end when no way from safety led on to its destination, and CP-SAT proved 36.
+    from planner.model import EvacuationModel
+
+    scenario = read_scenario(DATA / "safe_not_home.yaml")
+    plan = EvacuationModel(scenario).solve(SolveParameters(time_limit=10, workers=2, seed=1))
+    assert plan.objective["evacuated"] == 0
+    assert plan.objective["exposure"] == pytest.approx(3.0)
+    assert plan.bound["exposure"] == pytest.approx(3.0)
+    assert plan.group("F").status == "safe"
+    assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
 
 
 @pytest.mark.parametrize("name", ["shuttle", "uneven", "throughput", "priority"])
