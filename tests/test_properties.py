@@ -270,11 +270,12 @@ def test_dispatch_plans_keep_every_rule(text: str, seed: int) -> None:
     scenario = parse_scenario(text, "random.yaml")
     plan = dispatch(scenario, seed=seed)
     assert_sound(scenario, plan, text)
-    # families swapping their ways on keep every rule, and never make the plan worse
+    # families exchanging their ways on keep every rule, and never make the plan worse; a
+    # family left behind may join a way on that takes it home
     swapped = exchange(scenario, plan)
     assert_sound(scenario, swapped, text)
     assert not better(scenario, plan, swapped), text
-    assert swapped.objective["evacuated"] == plan.objective["evacuated"], text
+    assert swapped.objective["evacuated"] >= plan.objective["evacuated"], text
     again = dispatch(scenario, seed=seed)
     assert (again.groups, again.vehicles, again.objective) == (
         plan.groups,
