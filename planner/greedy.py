@@ -1200,6 +1200,9 @@ class _Dispatcher:
         """Per place, the parties that will be ready to board later, soonest first."""
         self.idle_at: set[int] = set()
         """Places where a vehicle is free at this step."""
+        self.covered: list[frozenset[int]] = []
+        """Per fleet kind: the places some vehicle of the kind can still drive to, from where
+        it is or its trip ends (see :meth:`_watch_reach`)."""
         self.dirty: set[int] = set()
         """Places whose lists hold parties that left."""
         self.demand = [[0] * len(index.kind_ids) for _ in index.place_ids]
@@ -1529,6 +1532,7 @@ class _Dispatcher:
                 self._advance(self.parties[i], now)
             self.drive_cache.clear()
             self.no_room.clear()
+            self._watch_reach()
             for place in list(self.dirty):
                 self._tidy(place)
             # Vehicles kept back go first: one that is not (any more) joins the others.
@@ -1804,6 +1808,49 @@ class _Dispatcher:
             bisect.insort(self.ready[place], party, key=_service_order)
         else:
             bisect.insort(self.later[place], party, key=_ready_order)
+        if self.covered and not self._can_come(party):
+            self._no_vehicle_comes(party)
+
+    def _watch_reach(self) -> None:
+        """Work out where the vehicles of each kind can still drive to. A vehicle that took
+        a one-way road, or crossed where it cannot come back, may leave a place that no
+        vehicle able to take a waiting party can reach any more: such a party finds
+        another way (a flight from where it waits, say) rather than wait to the end."""
+        index = self.index
+        reach: list[set[int]] = [set() for _ in index.kind_ids]
+        for van in self.vans:
+            reach[van.kind] |= index.reach(van.kind, van.place)
+        covered = [frozenset(r) for r in reach]
+        before = self.covered or covered  # at the start, the ways were found with all of them
+        lost = {q for kind, places in enumerate(covered) for q in before[kind] - places}
+        self.covered = covered
+        for place in lost:
+            for party in list(itertools.chain(self._queue(place), self._pending(place))):
+                if party.waiting and not self._can_come(party):
+                    self._no_vehicle_comes(party)
+
+    def _can_come(self, party: _Party) -> bool:
+        """Can a vehicle of a kind that takes the waiting party's next hop still come?"""
+        return any(party.place in self.covered[k] for k in party.kinds)
+
+    def _no_vehicle_comes(self, party: _Party) -> None:
+        """The waiting party's next hop will see no vehicle: it takes another way."""
+        party.excluded = party.excluded | {party.route[0][0]}
+        party.reroutes += 1
+        if party.reroutes > MAX_REROUTES or not self._set_route(party):
+            self._unqueue([party])
+            party.trouble = (
+                f"capacity ran out at vehicles: none that could take it is left to come to "
+                f"{self._place(party.place)}"
+            )
+            party.done = True
+        elif not self._needs_vehicle(party):
+            self._unqueue([party])
+            self._advance(party, self.now)
+        else:
+            self._rerouted(party)
+            if not self._can_come(party):
+                self._no_vehicle_comes(party)
 
     def _count(self, party: _Party, sign: int) -> None:
         """Keep the seats waiting per place and fleet kind up to date."""

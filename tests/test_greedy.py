@@ -748,3 +748,35 @@ def test_a_guide_that_leads_nowhere_is_ignored() -> None:
     ways = {"F-1": frozenset({("flight", "town", "home", "RU9")})}
     data = written_and_checked(scenario, dispatch_guided(scenario, ways, [0]))
     assert_outcome(data, 12, 96.0, 96.0)
+
+
+def test_a_family_whose_vehicle_can_never_come_takes_the_flight() -> None:
+    # By hand: the only vehicle with room for a family of two, the van, takes the first
+    # family of two down the one-way road at 06:00 and can never come back; the car has
+    # one seat. The family ready at 06:05 then takes the 06:30 flight, which has seats
+    # left after the critical family of three: all 7 evacuated, where waiting for the van
+    # to the end left it behind.
+    scenario = parse_scenario(
+        """
+scenario: {name: t, start: 2013-10-03T06:00+02:00, horizon: 4h, step: 15m}
+locations:
+  town: {country: LY, transfer: 15m}
+  camp: {country: LY}
+roads: [{from: town, to: camp, duration: 15m, both_ways: false}]
+fleet:
+  - {id: car, seats: 1, at: town}
+  - {id: van, seats: 2, at: town}
+flights:
+  - {id: FL1, from: town, to: camp, departs: +30m, duration: 30m, seats: 6, check_in: 0m,
+     documents: [visa]}
+groups:
+  - {id: LATE, at: town, destination: camp, ready: +5m, size: 2, documents: [visa]}
+  - {id: FIRST, at: town, destination: camp, size: 2, documents: [passport]}
+  - {id: CRIT, at: town, destination: camp, priority: critical, size: 3, documents: [visa]}
+"""
+    )
+    plan, data = checked(scenario)
+    assert data["objective"]["evacuated"] == 7
+    assert [(leg.kind, leg.vehicle) for leg in plan.group("FIRST").legs] == [("road", "van-1")]
+    assert [leg.service for leg in plan.group("LATE").legs] == ["FL1"]
+    assert [leg.service for leg in plan.group("CRIT").legs] == ["FL1"]
