@@ -543,9 +543,12 @@ class EvacuationModel:
                 return ("F", dst, free, h)
             return ("A", carrier, dst, ga, free - ga, h)
 
-        def allowed(src: int, dst: int) -> bool:
-            # coming back to where it started never helps a family: it could have waited
-            return dst != k.origin
+        start_flags = self._flags(source)
+
+        def allowed(dst: int, h: int) -> bool:
+            # coming back to where it started, as it started, never helps a family: it
+            # could have waited; once it has been safe, the way home may lead back through
+            return dst != k.origin or h & ~start_flags & BEEN_SAFE != 0
 
         def moves(node: tuple) -> list[_Arc]:
             out: list[_Arc] = []
@@ -565,7 +568,7 @@ class EvacuationModel:
                 else:
                     out.append(_Arc(node, ("F", p, t + 1, h), "aboard", None, t, 0))
             for lk in self.out_links[p]:
-                if lk.index not in k.accepted or not allowed(p, lk.dst):
+                if lk.index not in k.accepted or not allowed(lk.dst, h):
                     continue
                 if lk.kind in ("flight", "sailing"):
                     if k.seats > lk.seats or lk.service_arrives > self.grid.horizon:

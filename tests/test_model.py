@@ -49,6 +49,7 @@ HAND_OPTIMA = {
     "shelter_fills": (20, 70.0, 70.0, 5.0),
     "guide": (12, 6.0, 120.0, None),
     "safe_not_home": (0, 3.0, 36.0, None),
+    "back_through": (2, 1.0, 6.0, None),
 }
 
 
