@@ -114,6 +114,10 @@ LARGE_MODEL = 60_000
 """Variables above which presolve is skipped (see `_solve_once`)."""
 POOL = -2
 """Carrier index of "some fleet vehicle" when rides are pooled."""
+ARRIVED = -3
+"""Carrier of a class node just off a flight, a sailing or a walk, before the place's
+transfer has passed: only a flight or sailing may follow from there (rule 6 counts the
+transfer within the check-in time)."""
 OWN_CAR = 1
 """Flag of a class node: the family still has its own car with it."""
 BEEN_SAFE = 2
@@ -539,8 +543,12 @@ class EvacuationModel:
                 return ("E", dst)
             ga = self._arrival_node_time(dep, arr)
             free = min(last, max(ga, self.grid.up(arr + self.transfer[dst])))
-            if carrier is None or free <= ga:
+            if free <= ga:
                 return ("F", dst, free, h)
+            if carrier is None:
+                # off a flight, a sailing or a walk: no vehicle before the transfer, but a
+                # flight or sailing whose check-in (and transfer) it is there in time for
+                carrier = ARRIVED
             return ("A", carrier, dst, ga, free - ga, h)
 
         start_flags = self._flags(source)
