@@ -115,9 +115,12 @@ LARGE_MODEL = 60_000
 POOL = -2
 """Carrier index of "some fleet vehicle" when rides are pooled."""
 ARRIVED = -3
-"""Carrier of a class node just off a flight, a sailing or a walk, before the place's
-transfer has passed: only a flight or sailing may follow from there (rule 6 counts the
-transfer within the check-in time)."""
+"""Carrier of a class node just off a flight or a sailing, before the place's transfer has
+passed: only a flight or sailing may follow from there (rule 6 counts the transfer within
+the check-in time)."""
+WALKED = -4
+"""Carrier of a class node just off a crossing on foot, before the place's transfer has
+passed: another crossing on foot (no change of carrier) or a flight or sailing may follow."""
 OWN_CAR = 1
 """Flag of a class node: the family still has its own car with it."""
 BEEN_SAFE = 2
@@ -546,7 +549,7 @@ class EvacuationModel:
             if free <= ga:
                 return ("F", dst, free, h)
             if carrier is None:
-                # off a flight, a sailing or a walk: no vehicle before the transfer, but a
+                # off a flight or a sailing: no vehicle or walk before the transfer, but a
                 # flight or sailing whose check-in (and transfer) it is there in time for
                 carrier = ARRIVED
             return ("A", carrier, dst, ga, free - ga, h)
@@ -619,8 +622,8 @@ class EvacuationModel:
                         head = arrival_head(OWN, lk.dst, t, arr, OWN_CAR, h)
                         out.append(_Arc(node, head, "own", lk, t, arr, vehicle=OWN))
                 # on foot
-                if lk.kind == "crossing" and carrier is None:
-                    head = arrival_head(None, lk.dst, t, arr, 0, h)
+                if lk.kind == "crossing" and carrier in (None, WALKED):
+                    head = arrival_head(WALKED, lk.dst, t, arr, 0, h)
                     out.append(_Arc(node, head, "foot", lk, t, arr))
             return out
 

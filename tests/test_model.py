@@ -51,6 +51,7 @@ HAND_OPTIMA = {
     "safe_not_home": (0, 3.0, 36.0, None),
     "back_through": (2, 1.0, 6.0, None),
     "connection": (2, 8.0, 18.0, None),
+    "two_walks": (3, 3.0, 3.0, None),
 }
 
 
@@ -70,14 +71,15 @@ def test_hand_worked_optimum(name: str) -> None:
     assert {g["id"] for g in data["groups"]} == {g.id for g in scenario.groups}
 
 
-@pytest.mark.parametrize("name", ["safe_not_home", "back_through", "connection"])
+@pytest.mark.parametrize("name", ["safe_not_home", "back_through", "connection", "two_walks"])
 def test_the_model_alone_finds_what_the_rules_allow(name: str) -> None:
     # The hand-worked optima of plans the model once could not make, and so proved worse
     # optima (bounds no plan had to keep): a family safe but never home (it was kept in
     # danger), a way home back through where it started (forbidden), a connection at a hub
     # whose transfer lies within the check-in of the next flight (the transfer was counted
-    # twice). The model on its own, with no plan to start from, must find them and prove
-    # no more.
+    # twice), two crossings walked one after the other (no change of carrier, so no
+    # transfer between them). The model on its own, with no plan to start from, must find
+    # them and prove no more.
     from planner.model import EvacuationModel
 
     scenario = read_scenario(DATA / f"{name}.yaml")
