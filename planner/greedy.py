@@ -1203,6 +1203,8 @@ class _Dispatcher:
         self.covered: list[frozenset[int]] = []
         """Per fleet kind: the places some vehicle of the kind can still drive to, from where
         it is or its trip ends (see :meth:`_watch_reach`)."""
+        self.van_places: set[tuple[int, int]] = set()
+        """The (fleet kind, place) of every vehicle when `covered` was worked out."""
         self.dirty: set[int] = set()
         """Places whose lists hold parties that left."""
         self.demand = [[0] * len(index.kind_ids) for _ in index.place_ids]
@@ -1817,9 +1819,13 @@ class _Dispatcher:
         vehicle able to take a waiting party can reach any more: such a party finds
         another way (a flight from where it waits, say) rather than wait to the end."""
         index = self.index
+        places = {(van.kind, van.place) for van in self.vans}
+        if places == self.van_places:
+            return
+        self.van_places = places
         reach: list[set[int]] = [set() for _ in index.kind_ids]
-        for van in self.vans:
-            reach[van.kind] |= index.reach(van.kind, van.place)
+        for kind, place in places:
+            reach[kind] |= index.reach(kind, place)
         covered = [frozenset(r) for r in reach]
         before = self.covered or covered  # at the start, the ways were found with all of them
         lost = {q for kind, places in enumerate(covered) for q in before[kind] - places}
@@ -1836,21 +1842,29 @@ class _Dispatcher:
     def _no_vehicle_comes(self, party: _Party) -> None:
         """The waiting party's next hop will see no vehicle: it takes another way."""
         party.excluded = party.excluded | {party.route[0][0]}
-        party.reroutes += 1
-        if party.reroutes > MAX_REROUTES or not self._set_route(party):
-            self._unqueue([party])
-            party.trouble = (
-                f"capacity ran out at vehicles: none that could take it is left to come to "
-                f"{self._place(party.place)}"
-            )
-            party.done = True
-        elif not self._needs_vehicle(party):
-            self._unqueue([party])
-            self._advance(party, self.now)
-        else:
-            self._rerouted(party)
+        found = self._reroute(party)
+        if self._on_fresh_way(party, found, self.now, self._none_left_words):
             if not self._can_come(party):
                 self._no_vehicle_comes(party)
+
+    def _on_fresh_way(
+        self, party: _Party, found: bool, now: int, trouble: Callable[[_Party], str]
+    ) -> bool:
+        """A waiting party after a fresh way was looked for (`found`: one was): done, with
+        `trouble(party)` for its reason, when none was; on its way at once when the way
+        needs no vehicle here; else counted for the vehicles that can take it now. True
+        while it still waits for a vehicle."""
+        if not found:
+            self._unqueue([party])
+            party.trouble = trouble(party)
+            party.done = True
+            return False
+        if not self._needs_vehicle(party):
+            self._unqueue([party])
+            self._advance(party, now)
+            return False
+        self._rerouted(party)
+        return True
 
     def _count(self, party: _Party, sign: int) -> None:
         """Keep the seats waiting per place and fleet kind up to date."""
@@ -2024,16 +2038,8 @@ class _Dispatcher:
     def _lead_run(self, van: _Van, lead: _Party, now: int) -> _Run | None:
         """A trip for the most urgent waiting party on a fresh way; None when it cannot go
         with this vehicle now."""
-        if not self._set_route(lead):
-            self._unqueue([lead])
-            lead.trouble = self._blocked_words(lead)
-            lead.done = True
+        if not self._on_fresh_way(lead, self._set_route(lead), now, self._blocked_words):
             return None
-        if not self._needs_vehicle(lead):
-            self._unqueue([lead])
-            self._advance(lead, now)
-            return None
-        self._rerouted(lead)
         if not self._servable(van, lead):
             return None
         hops = self._segment(van, lead.route)
@@ -2683,6 +2689,13 @@ class _Dispatcher:
                 self.graph = build_network(self.s)
             self.static_reasons[key] = diagnose_unreachable(self.s, self.graph, group)
         return self.static_reasons[key]
+
+    def _none_left_words(self, party: _Party) -> str:
+        """Reason: no vehicle that could take the party can come to where it waits."""
+        return (
+            f"capacity ran out at vehicles: none that could take it is left to come to "
+            f"{self._place(party.place)}"
+        )
 
     def _blocked_words(self, party: _Party) -> str:
         """Why no way is left from where the party waits: what others booked first, or
