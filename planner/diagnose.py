@@ -22,7 +22,16 @@ the first that holds is the reason:
    on other trips until the last moment it could leave.
 
 Anything else is the objective's choice (what was free went to groups that count more), or,
-in a plan not proven optimal, a chance the solver did not take; the reason says which.
+in a plan not proven optimal, one of two things, told apart by a search for a whole way home
+in **the room the plan leaves** (seats left on its vehicles' legs, vehicles while they stand
+free long enough to come and be back for their next leg, crossing hours with room, flights
+and sailings with seats; what the group took itself given back): when there is such a way,
+capacity seems to remain and the reason names it leg by leg, a chance the solver did not
+take; when there is none, the reason says so: each kind of capacity alone left some room,
+but no way fits in all of it, so only a plan that moves others could take the group. That
+search is never stricter than the rules (a change of vehicle waits no transfer, vehicles
+coming empty drive without closures, places are taken to have room), so "none" is exact;
+a way it names may still break one of those.
 
 A group the plan took out of the danger zone and left waiting is told where it waits, and,
 when every flight or sailing it could still make from there was full (and no other way on
@@ -51,6 +60,7 @@ it needs 5 seats together, more than any vehicle or service that could carry it 
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import time
 from collections import Counter, defaultdict
@@ -258,6 +268,10 @@ class _Explainer:
         self._searches: dict[tuple[Any, ...], dict[str, int]] = {}
         self._drives: dict[str, dict[tuple[str, str], int]] = {}
         self._hint: str | None = None
+        self._trips: dict[str, tuple[list[int], list[tuple[Any, ...]]]] | None = None
+        self._free_ways: dict[tuple[Any, ...], Any] = {}
+        self._gap_cache: dict[str, list[tuple[str, int, int]]] = {}
+        self._plan_vehicles = {vp.id: vp for vp in plan.vehicles} if plan is not None else {}
         self._plan_groups = {g.id: g for g in plan.groups} if plan is not None else {}
         self._group_seats = {g.id: g.seats for g in scenario.groups}
         self._read_plan()
@@ -1056,6 +1070,12 @@ class _Explainer:
             busy = self._vehicles_busy(group, here, latest)
             if busy is not None:
                 return busy
+        if self.plan is not None and self.plan.status != "optimal":
+            # each kind of capacity leaves some room alone: is there a whole way in it?
+            way = self._room_way(group)
+            self._hint = None if way is None else f"a way home fits in the room it leaves: {way}"
+            if way is None:
+                return self._no_room_reason()
         return self._objective_reason(group)
 
     def _full_services(
@@ -1151,11 +1171,10 @@ class _Explainer:
             return None
         seats = self._group_seats
         assert self.plan is not None
-        plans = {vp.id: vp for vp in self.plan.vehicles}
         free_one: str | None = None
         for vid, ways in able.items():
             vehicle = self.s.vehicle_by_id[vid]
-            vp = plans.get(vid)
+            vp = self._plan_vehicles.get(vid)
             legs = vp.legs if vp else ()
             # ride along: a leg out of the place in time with seats to spare
             for leg in legs:
@@ -1175,14 +1194,8 @@ class _Explainer:
             if free_one:
                 break
             # idle: between two legs, long enough to come, load, and be back
-            gaps = []
-            p, t = vehicle.at, max(0, _seconds(self.s.start, vehicle.available))
-            for leg in legs:
-                gaps.append((p, t, _seconds(self.s.start, leg.depart)))
-                p, t = leg.to, _seconds(self.s.start, leg.arrive)
-            gaps.append((p, t, INF))
             drive = self._drive_times(vehicle.fleet)
-            for gp_place, a, b in gaps:
+            for gp_place, a, b in self._gaps(vid):
                 come = drive.get((gp_place, place), INF)
                 pick = max(a + come, since)
                 if pick > until:
@@ -1242,6 +1255,215 @@ class _Explainer:
                         heapq.heappush(heap, (t + w.duration, w.dst))
         self._drives[fleet_id] = out
         return out
+
+    def _gaps(self, vid: str) -> list[tuple[str, int, int]]:
+        """When and where the vehicle stands free in the plan: (place, from, until), the
+        last until the end (`INF`)."""
+        if vid in self._gap_cache:
+            return self._gap_cache[vid]
+        vehicle = self.s.vehicle_by_id[vid]
+        vp = self._plan_vehicles.get(vid)
+        gaps = []
+        p, t = vehicle.at, max(0, _seconds(self.s.start, vehicle.available))
+        for leg in vp.legs if vp else ():
+            gaps.append((p, t, _seconds(self.s.start, leg.depart)))
+            p, t = leg.to, _seconds(self.s.start, leg.arrive)
+        gaps.append((p, t, INF))
+        self._gap_cache[vid] = gaps
+        return gaps
+
+    # ---- the room a plan leaves
+
+    def _trips_from(self, place: str) -> tuple[list[int], list[tuple[Any, ...]]]:
+        """The plan's vehicle legs out of a place by departure: (departures, legs), each leg
+        (depart, arrive, to, vehicle, crossing, seats left, groups aboard)."""
+        if self._trips is None:
+            seats = self._group_seats
+            by_place: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+            for vp in self.plan.vehicles if self.plan is not None else ():
+                capacity = self.s.vehicle_by_id[vp.id].seats
+                for leg in vp.legs:
+                    left = capacity - sum(seats.get(g, 0) for g in leg.groups)
+                    d = _seconds(self.s.start, leg.depart)
+                    a = _seconds(self.s.start, leg.arrive)
+                    by_place[leg.from_].append(
+                        (d, a, leg.to, vp.id, leg.crossing, left, leg.groups)
+                    )
+            self._trips = {}
+            for p, trips in by_place.items():
+                trips.sort(key=lambda trip: trip[:4])
+                self._trips[p] = ([trip[0] for trip in trips], trips)
+        return self._trips.get(place, ([], []))
+
+    def _free_vehicles(
+        self, way: _Way, seats: int
+    ) -> tuple[list[int], list[tuple[int, str, str, int]]]:
+        """The vehicles that stand free long enough in the plan to come to the start of
+        `way`, drive it, and be back where they stood by their next leg (driving times
+        without closures, so never too strict), with at least `seats`: sorted by the
+        latest departure each allows, (latest departures, suffix least (earliest departure,
+        vehicle, place it stood at, since when))."""
+        key = (way.kind, way.name, way.src, way.dst, seats)
+        if key not in self._free_ways:
+            options = []
+            countries = {self.country[way.src], self.country[way.dst]}
+            for kind in self.s.fleet:
+                if kind.seats < seats or not (
+                    kind.countries is None or countries <= kind.countries
+                ):
+                    continue
+                drive = self._drive_times(kind.id)
+                for v in self.s.vehicles:
+                    if v.fleet != kind.id:
+                        continue
+                    for g, a, b in self._gaps(v.id):
+                        lo = a + drive.get((g, way.src), INF)
+                        back = drive.get((way.dst, g), INF) if b < INF else 0
+                        hi = b - back - way.duration if b < INF else INF
+                        if lo < INF and lo <= hi:
+                            options.append((hi, lo, v.id, g, a))
+            options.sort()
+            suffix: list[tuple[int, str, str, int]] = []
+            least = (INF, "", "", 0)
+            for _hi, lo, vid, g, a in reversed(options):
+                least = min(least, (lo, vid, g, a))
+                suffix.append(least)
+            suffix.reverse()
+            self._free_ways[key] = ([o[0] for o in options], suffix)
+        return self._free_ways[key]
+
+    def _room_way(self, group: Group) -> str | None:
+        """A way home for the group from where it started in the room the plan leaves, in
+        words, or None when there is none: seats left on the plan's vehicle legs, vehicles
+        while they stand free (long enough to come and be back for their next leg), crossing
+        hours with room for its people, flights and sailings with seats for it, its own car;
+        what the group itself took is given back.
+
+        The search is an earliest-arrival one that is never stricter than the rules: a
+        change from one vehicle to another waits no transfer, driving times of a vehicle
+        coming empty ignore closures, and places are taken to have room. So None means no
+        plan that moves nobody else gets it home; a way found may still not keep every
+        rule, which is why the reason says capacity *seems* to remain."""
+        gp = self._plan_groups.get(group.id)
+        own_services, own_hours = self._own_use(gp.legs if gp else (), group)
+        no_services = frozenset(
+            w.name
+            for w in self.ways
+            if w.kind in ("flight", "sailing")
+            and self.service_seats.get(w.name, 0) - own_services.get(w.name, 0) + group.seats
+            > w.seats
+        )
+        shut: dict[str, list[tuple[int, int]]] = {}
+        for c in self.s.crossings:
+            if c.throughput is None:
+                continue
+            if group.people > c.throughput:
+                shut[c.id] = [(-INF, INF)]
+                continue
+            starts = self.crossing_starts.get(c.id, {})
+            hours = sorted(
+                k
+                for k, n in starts.items()
+                if n - own_hours.get((c.id, k), 0) + group.people > c.throughput
+            )
+            if hours:
+                shut[c.id] = [(k * HOUR, (k + 1) * HOUR) for k in hours]
+        by_name = {w.name: w for w in self.ways if w.kind == "crossing"}
+        t0 = max(0, _seconds(self.s.start, group.ready))
+        origin = (group.at, START)
+        best: dict[tuple[str, str], int] = {origin: t0}
+        pred: dict[tuple[str, str], tuple[tuple[str, str], tuple[Any, ...]]] = {}
+        heap = [(t0, group.at, START)]
+        dests = set(group.destinations)
+
+        def relax(
+            state: tuple[str, str], arrive: int, before: tuple[str, str], hop: tuple[Any, ...]
+        ) -> None:
+            if arrive <= self.end and arrive < best.get(state, INF):
+                best[state] = arrive
+                pred[state] = (before, hop)
+                heapq.heappush(heap, (arrive, *state))
+
+        while heap:
+            t, p, mode = heapq.heappop(heap)
+            if t > best.get((p, mode), INF):
+                continue
+            if p in dests:
+                hops = []
+                state = (p, mode)
+                while state != origin:
+                    state, hop = pred[state]
+                    hops.append(hop)
+                return "; then ".join(self._hop_words(*hop) for hop in reversed(hops))
+            here = (p, mode)
+            for way in self.out[p]:
+                for carrier, arrive in self._moves(
+                    group, way, p, t, mode, self.end, False, True, False, no_services, shut
+                ):
+                    relax((way.dst, carrier), arrive, here, ("way", way, carrier, arrive))
+            # by a vehicle: one of the plan's legs with seats left, or one standing free
+            x = t if mode in (START, FLEET) else t + self.transfer[p]
+            departs, trips = self._trips_from(p)
+            for d, a, to, vid, crossing, left, aboard in trips[bisect.bisect_left(departs, x) :]:
+                if left + (group.seats if group.id in aboard else 0) < group.seats:
+                    continue
+                if crossing is not None and (
+                    not self._docs(group, by_name[crossing])
+                    or any(lo <= d < hi for lo, hi in shut.get(crossing, ()))
+                ):
+                    continue
+                relax((to, FLEET), a, here, ("trip", vid, p, to, d))
+            for way in self.out[p]:
+                if way.kind not in ("road", "crossing") or not self._kinds(group, way):
+                    continue
+                if not self._docs(group, way):
+                    continue
+                his, least = self._free_vehicles(way, group.seats)
+                i = bisect.bisect_left(his, x)
+                if i == len(his):
+                    continue
+                lo, vid, g, since = least[i]
+                if way.kind == "road":
+                    d = self._road_depart(way, max(x, lo), self.end, False)
+                else:
+                    d = self._crossing_depart(
+                        way, max(x, lo), self.end, False, shut.get(way.name, [])
+                    )
+                if d is None:
+                    continue
+                hop = ("free", vid, g, since, p, way.dst, d)
+                relax((way.dst, FLEET), d + way.duration, here, hop)
+        return None
+
+    def _hop_words(self, kind: str, *hop: Any) -> str:
+        """One step of a way found in the room a plan leaves, in words."""
+        if kind == "trip":
+            vid, p, to, d = hop
+            return f"{vid} left {p} for {to} at {self._clock(d, p)} with seats to spare"
+        if kind == "free":
+            vid, g, since, p, to, d = hop
+            words = f"{vid} stood free at {g} from {self._clock(since, g)}"
+            if (g, since) != (p, d):
+                return f"{words} and could take it from {p} to {to} at {self._clock(d, p)}"
+            return f"{words} and could take it to {to}"
+        way, carrier, arrive = hop
+        if carrier == SERVICE:
+            return f"{self._service_words(way)} {way.name} had seats left"
+        d = arrive - way.duration
+        if carrier == OWN:
+            return f"its own vehicle from {way.src} at {self._clock(d, way.src)}"
+        return f"crossing {way.name} had room at {self._clock(d, way.src)}"
+
+    def _no_room_reason(self) -> Reason:
+        """A plan not proven optimal with no way home for the group in the room it
+        leaves."""
+        text = (
+            "no way home fits in the room this plan leaves (seats left on its vehicles' trips, "
+            "flights and sailings, crossing hours with room, vehicles while they stand free): "
+            "a plan would have to move others to take it; this one is not proven optimal, and "
+            "a longer time limit may find a better one"
+        )
+        return Reason("objective", (NOT_PROVEN,), text)
 
     def _objective_reason(self, group: Group) -> Reason:
         hint, self._hint = self._hint, None

@@ -359,6 +359,86 @@ def test_explain_does_not_blame_vehicles_that_stood_idle() -> None:
     )
 
 
+ROOM = """
+# A van of 4 seats from +0 h and a second from +3 h; the airport is 1 h away; F1 (8 seats)
+# leaves at +2 h and F2 (4 seats) at +6 h, each with its check-in of 1 h.
+scenario: {name: room, start: 2013-10-03T06:00+02:00, horizon: 12h}
+locations:
+  town: {country: LY, danger: true}
+  airport: {country: LY, danger: true}
+  home: {country: RU}
+roads:
+  - {from: town, to: airport, duration: 1h}
+fleet:
+  - {id: van, seats: 4, at: town}
+  - {id: late, seats: 4, at: town, available: +3h}
+flights:
+  - {id: F1, from: airport, to: home, departs: +2h, arrives: +5h, seats: 8}
+  - {id: F2, from: airport, to: home, departs: +6h, arrives: +9h, seats: F2_SEATS}
+groups:
+  - {id: F, count: 3, at: town, destination: home, size: 4}
+"""
+
+
+def test_explain_says_when_no_way_home_fits_in_the_room_a_plan_leaves() -> None:
+    """The van takes F-1 at +0 h to F1 and F-2 at +2 h (too late for F1) to F2; the second
+    van takes F-3 at +3 h, when F1 has gone and F2 is full. Each kind of capacity alone
+    leaves some room (F1 has 4 seats left, the second van stands free at the airport), so
+    no single one is to blame; but no way home fits in what is left: the van's trips
+    before F1 are full, and every way to the airport after them comes too late for F1."""
+    scenario = parse_scenario(ROOM.replace("F2_SEATS", "4"))
+    plan = dispatch(scenario)
+    checked_dict(scenario, plan)
+    legs = {
+        g.id: [(leg.vehicle or leg.service, leg.depart.hour) for leg in g.legs] for g in plan.groups
+    }
+    assert legs == {
+        "F-1": [("van-1", 4), ("F1", 8)],
+        "F-2": [("van-1", 6), ("F2", 12)],
+        "F-3": [("late-1", 7)],
+    }
+    assert plan.status == "feasible"
+    found = reasons(scenario, plan)
+    assert set(found) == {"F-3"}
+    assert found["F-3"].text == (
+        "no way home fits in the room this plan leaves (seats left on its vehicles' trips, "
+        "flights and sailings, crossing hours with room, vehicles while they stand free): "
+        "a plan would have to move others to take it; this one is not proven optimal, and "
+        "a longer time limit may find a better one"
+    )
+    assert main_bottleneck(scenario, plan) == (
+        "choices of a plan not proven optimal: 4 people in 1 group not evacuated"
+    )
+
+
+def test_explain_names_a_way_home_in_the_room_a_plan_leaves() -> None:
+    """With 8 seats on F2, the same plan with F-3 taken off the second van's trip leaves
+    room for it: the second van drives to the airport at +3 h with 4 seats free, and F2
+    (check-in closes at +5 h) has 4 seats left. The reason names that way, leg by leg."""
+    scenario = parse_scenario(ROOM.replace("F2_SEATS", "8"))
+    plan = dispatch(parse_scenario(ROOM.replace("F2_SEATS", "4")))
+    left = replace(
+        plan,
+        groups=tuple(
+            replace(g, status="left_behind", legs=()) if g.id == "F-3" else g for g in plan.groups
+        ),
+        vehicles=tuple(
+            replace(v, legs=tuple(replace(leg, groups=()) for leg in v.legs))
+            if v.id == "late-1"
+            else v
+            for v in plan.vehicles
+        ),
+    )
+    assert check_plan(scenario, plan_to_dict(left, scenario)) == []
+    found = explain(scenario, left)
+    assert found == {
+        "F-3": "the plan is not proven optimal and leaves it although capacity seems to "
+        "remain (a way home fits in the room it leaves: late-1 left town for airport at "
+        "09:00 +02:00 on 2013-10-03 with seats to spare; then flight F2 had seats left); a "
+        "longer time limit may move it"
+    }
+
+
 def test_explain_names_the_full_flights_where_the_plan_left_a_family() -> None:
     """flight_full's plan (A on RU1, B driven to the airport, where RU1 has no room for it)
     in a scenario with a second car and a way east: B could have been driven east to RU2
