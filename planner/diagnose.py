@@ -29,9 +29,9 @@ and sailings with seats; what the group took itself given back): when there is s
 capacity seems to remain and the reason names it leg by leg, a chance the solver did not
 take; when there is none, the reason says so: each kind of capacity alone left some room,
 but no way fits in all of it, so only a plan that moves others could take the group. That
-search is never stricter than the rules (a change of vehicle waits no transfer, vehicles
-coming empty drive without closures, places are taken to have room), so "none" is exact;
-a way it names may still break one of those.
+search is never stricter than the rules (a vehicle standing free is taken to need no
+transfer after another, it drives to come without closures, places are taken to have room),
+so "none" is exact; a way it names may still break one of those.
 
 A group the plan took out of the danger zone and left waiting is told where it waits, and,
 when every flight or sailing it could still make from there was full (and no other way on
@@ -269,6 +269,7 @@ class _Explainer:
         self._drives: dict[str, dict[tuple[str, str], int]] = {}
         self._hint: str | None = None
         self._trips: dict[str, tuple[list[int], list[tuple[Any, ...]]]] | None = None
+        self._next_trip: dict[str, list[tuple[Any, ...]]] = {}
         self._free_ways: dict[tuple[Any, ...], Any] = {}
         self._gap_cache: dict[str, list[tuple[str, int, int]]] = {}
         self._plan_vehicles = {vp.id: vp for vp in plan.vehicles} if plan is not None else {}
@@ -1293,6 +1294,12 @@ class _Explainer:
             for p, trips in by_place.items():
                 trips.sort(key=lambda trip: trip[:4])
                 self._trips[p] = ([trip[0] for trip in trips], trips)
+            self._next_trip = {}
+            for trips in by_place.values():
+                for trip in trips:
+                    self._next_trip.setdefault(trip[3], []).append(trip)
+            for legs in self._next_trip.values():
+                legs.sort(key=lambda trip: trip[0])
         return self._trips.get(place, ([], []))
 
     def _free_vehicles(
@@ -1340,10 +1347,12 @@ class _Explainer:
         what the group itself took is given back.
 
         The search is an earliest-arrival one that is never stricter than the rules: a
-        change from one vehicle to another waits no transfer, driving times of a vehicle
-        coming empty ignore closures, and places are taken to have room. So None means no
-        plan that moves nobody else gets it home; a way found may still not keep every
-        rule, which is why the reason says capacity *seems* to remain."""
+        change of vehicle waits the place's transfer, but a vehicle standing free is taken
+        to need none after another one, its driving to come and be back ignores closures,
+        and places are taken to have room. So None means no plan that moves nobody else
+        gets it home; a way found may still break one of those, which is why the reason
+        says capacity *seems* to remain. Each place's legs are looked at once, when it is
+        first reached (a later arrival can only stay on the vehicle it came by)."""
         gp = self._plan_groups.get(group.id)
         own_services, own_hours = self._own_use(gp.legs if gp else (), group)
         no_services = frozenset(
@@ -1375,6 +1384,8 @@ class _Explainer:
         pred: dict[tuple[str, str], tuple[tuple[str, str], tuple[Any, ...]]] = {}
         heap = [(t0, group.at, START)]
         dests = set(group.destinations)
+        scanned: set[str] = set()
+        free_from: dict[str, int] = {}
 
         def relax(
             state: tuple[str, str], arrive: int, before: tuple[str, str], hop: tuple[Any, ...]
@@ -1401,10 +1412,23 @@ class _Explainer:
                     group, way, p, t, mode, self.end, False, True, False, no_services, shut
                 ):
                     relax((way.dst, carrier), arrive, here, ("way", way, carrier, arrive))
-            # by a vehicle: one of the plan's legs with seats left, or one standing free
-            x = t if mode in (START, FLEET) else t + self.transfer[p]
-            departs, trips = self._trips_from(p)
-            for d, a, to, vid, crossing, left, aboard in trips[bisect.bisect_left(departs, x) :]:
+            # by a vehicle: one of the plan's legs with seats left (a change of vehicle
+            # waits the transfer), or one standing free (taken to need none after a vehicle).
+            # Places are reached in time order, so a later arrival can only add staying on
+            # the vehicle it came by, and what a free vehicle offers sooner than before.
+            aboard_of = mode[len(FLEET) + 1 :] if mode.startswith(FLEET + ":") else None
+            change = t if mode == START else t + self.transfer[p]
+            legs: list[tuple[Any, ...]] = []
+            if p not in scanned:
+                scanned.add(p)
+                departs, trips = self._trips_from(p)
+                legs = trips[bisect.bisect_left(departs, change) :]
+            if aboard_of is not None:
+                self._trips_from(p)
+                mine = self._next_trip.get(aboard_of, [])
+                i = bisect.bisect_left([trip[0] for trip in mine], t)
+                legs = legs + [trip for trip in mine[i : i + 1] if trip[0] < change]
+            for d, a, to, vid, crossing, left, aboard in legs:
                 if left + (group.seats if group.id in aboard else 0) < group.seats:
                     continue
                 if crossing is not None and (
@@ -1412,7 +1436,11 @@ class _Explainer:
                     or any(lo <= d < hi for lo, hi in shut.get(crossing, ()))
                 ):
                     continue
-                relax((to, FLEET), a, here, ("trip", vid, p, to, d))
+                relax((to, f"{FLEET}:{vid}"), a, here, ("trip", vid, p, to, d))
+            x = t if mode.startswith(FLEET) else change
+            if x >= free_from.get(p, INF):
+                continue
+            free_from[p] = x
             for way in self.out[p]:
                 if way.kind not in ("road", "crossing") or not self._kinds(group, way):
                     continue
