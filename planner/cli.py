@@ -166,7 +166,7 @@ def plan(
     started = time.monotonic()
     if verbose:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from planner.model import SolveParameters, solve
+    from planner.model import SolveParameters, dispatch_alone, solve
     from planner.plan import write_plan
     from planner.read import read_scenario
 
@@ -200,9 +200,7 @@ def plan(
     )
     try:
         if method == "greedy":
-            from planner.greedy import dispatch
-
-            result = dispatch(scenario, seed=seed, deadline=time.monotonic() + budget)
+            result = dispatch_alone(scenario, params)
         else:
             result = solve(scenario, params)
     finally:

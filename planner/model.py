@@ -2033,6 +2033,28 @@ def solve_direct(scenario: Scenario, params: SolveParameters | None = None) -> P
     return _timed(_with_reasons(scenario, model.solve(params, deadline=deadline)), started)
 
 
+def dispatch_alone(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
+    """The dispatcher alone (`planner plan --method greedy`), as a planner with a spreadsheet
+    would plan: one seed (`params.seed`), its eight ways and the keeping back, no steering,
+    no other seed, no search. Like :func:`solve`, it keeps the end of the time limit for the
+    reasons of those not evacuated, which :mod:`planner.diagnose` works out from the
+    scenario and the plan, so that they say the same as for any other plan.
+
+    >>> from planner.read import read_scenario
+    >>> plan = dispatch_alone(read_scenario("tests/data/solve/shuttle.yaml"))
+    >>> plan.stats["method"], plan.objective["evacuated"]
+    ('greedy', 12)
+    """
+    from planner.greedy import dispatch
+
+    params = params or SolveParameters()
+    started = time.monotonic()
+    finish = started + params.time_limit
+    deadline = finish - min(0.05 * params.time_limit, 10.0)
+    plan = dispatch(scenario, seed=params.seed, deadline=deadline)
+    return _timed(_with_reasons(scenario, plan, finish), started)
+
+
 def _timed(plan: Plan, started: float) -> Plan:
     """`plan` with `stats["seconds"]` the wall time of the whole solve since `started`, not
     of the step that made the plan."""
