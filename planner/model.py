@@ -2290,19 +2290,21 @@ def _dispatched(
         seeds = range(params.seed, params.seed + SEEDS)
         rival = _rival(scenario, seeds[1::2], until) if params.workers >= 2 else None
         mine = seeds if rival is None else seeds[0::2]
-        best = dispatch_seeds(scenario, mine, until, first, steer=True)
+        best = dispatch_seeds(scenario, mine, until, first, steer=True, driving=None)
         if rival is not None:
             best = keep(best, f"seeds {_listed(rival.seeds)}", rival.result(until))
         return best
     began = time.monotonic()
-    best = dispatch_seeds(scenario, [params.seed], until, first, steer=True)
+    best = dispatch_seeds(scenario, [params.seed], until, first, steer=True, driving=None)
     longest = time.monotonic() - began
     for n in range(1, RESTARTS + 1):
         began = time.monotonic()
         if began + 1.2 * longest > until or not worth(best):
             break
         seed = params.seed + n
-        best = keep(best, f"seed {seed}", dispatch_seeds(scenario, [seed], until, steer=True))
+        best = keep(
+            best, f"seed {seed}", dispatch_seeds(scenario, [seed], until, steer=True, driving=None)
+        )
         longest = max(longest, time.monotonic() - began)
     return best
 
@@ -2367,12 +2369,15 @@ def _rival(scenario: Scenario, seeds: Sequence[int], until: float) -> _Rival | N
 
 
 def _rival_dispatch(send: Any, scenario: Scenario, seeds: Sequence[int], ends: float) -> None:
-    """`_Rival`'s process: dispatch until `ends` (a `time.time()` value) and send the plan."""
-    from planner.greedy import dispatch_seeds
+    """`_Rival`'s process: dispatch until `ends` (a `time.time()` value) and send the plan.
+    Its ways are chosen with the time in vehicles weighed, with no first dispatch without
+    it: the first process tries both, and on a country the weighed one is the better one
+    (see `planner.greedy.DRIVING_WEIGHT`)."""
+    from planner.greedy import DRIVING_WEIGHT, dispatch_seeds
 
     try:
         until = time.monotonic() + ends - time.time()
-        send.send(dispatch_seeds(scenario, seeds, until, steer=True))
+        send.send(dispatch_seeds(scenario, seeds, until, steer=True, driving=DRIVING_WEIGHT))
     finally:
         send.close()
 

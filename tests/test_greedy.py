@@ -780,3 +780,58 @@ groups:
     assert [(leg.kind, leg.vehicle) for leg in plan.group("FIRST").legs] == [("road", "van-1")]
     assert [leg.service for leg in plan.group("LATE").legs] == ["FL1"]
     assert [leg.service for leg in plan.group("CRIT").legs] == ["FL1"]
+
+
+SCARCE_VAN = """
+scenario: {name: scarce, start: 2013-10-03T06:00+02:00, horizon: 24h}
+locations:
+  town: {country: LY, danger: true}
+  port: {country: LY, danger: true}
+  far: {country: TN}
+  home: {country: RU}
+roads:
+  - {from: town, to: port, duration: 30m}
+  - {from: town, to: far, duration: 7h}
+fleet:
+  - {id: van, seats: 4, at: town}
+flights:
+  - {id: F, from: far, to: home, departs: +8h, arrives: +10h, seats: 100, check_in: 1h}
+sailings:
+  - {id: S, from: port, to: home, departs: +5h, arrives: +13h, seats: 100, check_in: 1h}
+groups:
+  - {id: F, count: 4, at: town, destination: home, size: 4}
+"""
+
+
+def test_weighing_the_time_in_vehicles_gets_everyone_home_with_one_van() -> None:
+    """Four families of 4 and one van of 4. The quickest way home is the 7 h drive to
+    `far` and the flight at +8 h (home at +10 h), but the van is back only at +14 h: the
+    dispatcher alone gets F-1 home, drives F-2 to `far` after the flight has gone (safe
+    there at +21 h) and leaves the others: evacuated 4; exposure 4*7 + 4*21 + 8*24 = 304;
+    arrival 4*10 + 12*24 = 328. Weighing each hour in a vehicle as much as an hour of
+    arrival, the sailing (+13 h home, 30 minutes by van) costs 13.5 against 17: the van
+    takes a family to the port at +0, +1, +2 and +3 h, all in time for the sailing's
+    check-in at +4 h: evacuated 16, exposure and arrival 16*13 = 208. A solve's dispatch
+    tries both and keeps the second."""
+    scenario = parse_scenario(SCARCE_VAN)
+    plain = dispatch(scenario)
+    written_and_checked(scenario, plain)
+    assert plain.objective == {
+        "evacuated": 4,
+        "exposure": 304.0,
+        "arrival": 328.0,
+        "makespan": 10.0,
+    }
+    weighed = dispatch_seeds(scenario, [0], driving=None)
+    written_and_checked(scenario, weighed)
+    assert weighed.objective == {
+        "evacuated": 16,
+        "exposure": 208.0,
+        "arrival": 208.0,
+        "makespan": 13.0,
+    }
+    starts = sorted(
+        (g.legs[0].depart - scenario.start) / timedelta(hours=1) for g in weighed.groups
+    )
+    assert starts == [0.0, 1.0, 2.0, 3.0]
+    assert all(g.legs[-1].service == "S" for g in weighed.groups)
