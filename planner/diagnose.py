@@ -268,8 +268,7 @@ class _Explainer:
         self._searches: dict[tuple[Any, ...], dict[str, int]] = {}
         self._drives: dict[str, dict[tuple[str, str], int]] = {}
         self._hint: str | None = None
-        self._trips: dict[str, tuple[list[int], list[tuple[Any, ...]]]] | None = None
-        self._next_trip: dict[str, list[tuple[Any, ...]]] = {}
+        self._legs: tuple[dict[str, Any], dict[str, Any]] | None = None
         self._free_ways: dict[tuple[Any, ...], Any] = {}
         self._gap_cache: dict[str, list[tuple[str, int, int]]] = {}
         self._plan_vehicles = {vp.id: vp for vp in plan.vehicles} if plan is not None else {}
@@ -983,7 +982,6 @@ class _Explainer:
             hi = latest.get(w.dst, -INF) - w.duration
             if lo >= INF or hi < lo:
                 continue
-            starts = self.crossing_starts.get(w.name, {})
             hours, full = [], []
             d = self._crossing_depart(w, lo, self.end, False)
             first_start = last_start = d if d is not None else lo
@@ -991,8 +989,7 @@ class _Explainer:
                 k = d // HOUR
                 hours.append(k)
                 last_start = d
-                used = starts.get(k, 0) - own_hours.get((w.name, k), 0)
-                if used + group.people > w.throughput:
+                if self._no_room_in(w.name, k, group, own_hours):
                     full.append(k)
                 d = self._crossing_depart(w, (k + 1) * HOUR, self.end, False)
             if full:
@@ -1097,9 +1094,25 @@ class _Explainer:
             and w.seats >= group.seats
             and free.get(w.src, INF) <= w.departs - max(w.check_in, self.transfer[w.src])
             and w.arrives <= latest.get(w.dst, -INF)
-            and self.service_seats.get(w.name, 0) - own_services.get(w.name, 0) + group.seats
-            > w.seats
+            and self._no_seats(w, group, own_services)
         ]
+
+    def _no_seats(self, way: _Way, group: Group, own_services: dict[str, int]) -> bool:
+        """Has the flight or sailing no room left for the group, its own seats on it
+        (`own_services`) given back?"""
+        taken = self.service_seats.get(way.name, 0) - own_services.get(way.name, 0)
+        return taken + group.seats > way.seats
+
+    def _no_room_in(
+        self, crossing: str, hour: int, group: Group, own_hours: dict[tuple[str, int], int]
+    ) -> bool:
+        """Had the crossing no room for the group's people to start in that hour (counted
+        from the scenario's start), its own crossing there given back?"""
+        throughput = self.s.crossing_by_id[crossing].throughput
+        if throughput is None:
+            return False
+        taken = self.crossing_starts.get(crossing, {}).get(hour, 0)
+        return taken - own_hours.get((crossing, hour), 0) + group.people > throughput
 
     def _taken_words(self, services: list[_Way]) -> str:
         """Each service with its departure and seats taken, for a reason."""
@@ -1275,32 +1288,33 @@ class _Explainer:
 
     # ---- the room a plan leaves
 
-    def _trips_from(self, place: str) -> tuple[list[int], list[tuple[Any, ...]]]:
-        """The plan's vehicle legs out of a place by departure: (departures, legs), each leg
-        (depart, arrive, to, vehicle, crossing, seats left, groups aboard)."""
-        if self._trips is None:
+    def _legs_index(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The plan's vehicle legs, by the place they leave and by vehicle, each sorted by
+        departure as (departures, legs), a leg being (depart, arrive, to, vehicle,
+        crossing, seats left, groups aboard)."""
+        if self._legs is None:
             seats = self._group_seats
             by_place: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+            by_vehicle: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
             for vp in self.plan.vehicles if self.plan is not None else ():
                 capacity = self.s.vehicle_by_id[vp.id].seats
                 for leg in vp.legs:
                     left = capacity - sum(seats.get(g, 0) for g in leg.groups)
                     d = _seconds(self.s.start, leg.depart)
                     a = _seconds(self.s.start, leg.arrive)
-                    by_place[leg.from_].append(
-                        (d, a, leg.to, vp.id, leg.crossing, left, leg.groups)
-                    )
-            self._trips = {}
-            for p, trips in by_place.items():
-                trips.sort(key=lambda trip: trip[:4])
-                self._trips[p] = ([trip[0] for trip in trips], trips)
-            self._next_trip = {}
-            for trips in by_place.values():
-                for trip in trips:
-                    self._next_trip.setdefault(trip[3], []).append(trip)
-            for legs in self._next_trip.values():
-                legs.sort(key=lambda trip: trip[0])
-        return self._trips.get(place, ([], []))
+                    trip = (d, a, leg.to, vp.id, leg.crossing, left, leg.groups)
+                    by_place[leg.from_].append(trip)
+                    by_vehicle[vp.id].append(trip)
+
+            def sorted_by_departure(groups: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
+                out = {}
+                for key, trips in groups.items():
+                    trips.sort(key=lambda trip: trip[:4])
+                    out[key] = ([trip[0] for trip in trips], trips)
+                return out
+
+            self._legs = (sorted_by_departure(by_place), sorted_by_departure(by_vehicle))
+        return self._legs
 
     def _free_vehicles(
         self, way: _Way, seats: int
@@ -1358,23 +1372,15 @@ class _Explainer:
         no_services = frozenset(
             w.name
             for w in self.ways
-            if w.kind in ("flight", "sailing")
-            and self.service_seats.get(w.name, 0) - own_services.get(w.name, 0) + group.seats
-            > w.seats
+            if w.kind in ("flight", "sailing") and self._no_seats(w, group, own_services)
         )
         shut: dict[str, list[tuple[int, int]]] = {}
         for c in self.s.crossings:
-            if c.throughput is None:
-                continue
-            if group.people > c.throughput:
+            if c.throughput is not None and group.people > c.throughput:
                 shut[c.id] = [(-INF, INF)]
                 continue
             starts = self.crossing_starts.get(c.id, {})
-            hours = sorted(
-                k
-                for k, n in starts.items()
-                if n - own_hours.get((c.id, k), 0) + group.people > c.throughput
-            )
+            hours = sorted(k for k in starts if self._no_room_in(c.id, k, group, own_hours))
             if hours:
                 shut[c.id] = [(k * HOUR, (k + 1) * HOUR) for k in hours]
         by_name = {w.name: w for w in self.ways if w.kind == "crossing"}
@@ -1386,6 +1392,7 @@ class _Explainer:
         dests = set(group.destinations)
         scanned: set[str] = set()
         free_from: dict[str, int] = {}
+        from_place, by_vehicle = self._legs_index()
 
         def relax(
             state: tuple[str, str], arrive: int, before: tuple[str, str], hop: tuple[Any, ...]
@@ -1421,13 +1428,12 @@ class _Explainer:
             legs: list[tuple[Any, ...]] = []
             if p not in scanned:
                 scanned.add(p)
-                departs, trips = self._trips_from(p)
+                departs, trips = from_place.get(p, ([], []))
                 legs = trips[bisect.bisect_left(departs, change) :]
             if aboard_of is not None:
-                self._trips_from(p)
-                mine = self._next_trip.get(aboard_of, [])
-                i = bisect.bisect_left([trip[0] for trip in mine], t)
-                legs = legs + [trip for trip in mine[i : i + 1] if trip[0] < change]
+                departs, trips = by_vehicle[aboard_of]
+                i = bisect.bisect_left(departs, t)
+                legs = legs + [trip for trip in trips[i : i + 1] if trip[0] < change]
             for d, a, to, vid, crossing, left, aboard in legs:
                 if left + (group.seats if group.id in aboard else 0) < group.seats:
                     continue

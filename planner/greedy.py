@@ -207,44 +207,33 @@ def dispatch_seeds(
     # every seed as it comes first; then, time allowing, every seed again serving first
     # those with a flight or sailing to catch (`_Dispatcher.hurry`)
     rounds = [(seed, hurry) for hurry in (False, True) for seed in seeds]
-    weigh = driving is None
-    if driving is None:
-        driving = 0.0
-        # the first way both ways: the vehicles' time counts for as much as the families'
-        # arrival, or not at all
-        for weight in (0.0, DRIVING_WEIGHT):
-            if best is not None and not _time_for(sampling, one_run):
-                break
-            fit, wait = _WAYS[0]
-            trial = _Dispatcher(scenario, seeds[0], index, fit=fit, fill_wait=wait, driving=weight)
-            trial_score, took = _run(trial)
-            one_run = max(one_run, took)
-            if best is None or trial_score < score:
-                best, score, driving = trial, trial_score, weight
-        if driving:
-            log.info("dispatch with the time in vehicles weighed: %s", _shown(scenario, score))
+    # the first way both ways when `driving` is None: the vehicles' time counts for as much
+    # as the families' arrival, or not at all; the better sets it for the rest
+    weights = (0.0, DRIVING_WEIGHT) if driving is None else (driving,)
+    driving = weights[0]
     for n, (seed, hurry) in enumerate(rounds):
         if best is not None and not _time_for(sampling, one_run):
             break
         for w, (fit, wait) in enumerate(_WAYS):
-            if best is not None and not _time_for(sampling, one_run):
-                break
-            if weigh and n == 0 and w == 0:
-                continue  # made above
-            trial = _Dispatcher(
-                scenario, seed, index, fit=fit, fill_wait=wait, hurry=hurry, driving=driving
-            )
-            trial_score, took = _run(trial)
-            one_run = max(one_run, took)
-            if best is None or trial_score < score:
-                if n > 0:
-                    log.info(
-                        "dispatch with seed %d%s: %s",
-                        seed,
-                        ", flights first" if hurry else "",
-                        _shown(scenario, trial_score),
-                    )
-                best, score = trial, trial_score
+            for weight in weights if n == w == 0 else (driving,):
+                if best is not None and not _time_for(sampling, one_run):
+                    break
+                trial = _Dispatcher(
+                    scenario, seed, index, fit=fit, fill_wait=wait, hurry=hurry, driving=weight
+                )
+                trial_score, took = _run(trial)
+                one_run = max(one_run, took)
+                if best is None or trial_score < score:
+                    if n > 0:
+                        log.info(
+                            "dispatch with seed %d%s: %s",
+                            seed,
+                            ", flights first" if hurry else "",
+                            _shown(scenario, trial_score),
+                        )
+                    best, score, driving = trial, trial_score, weight
+            if n == w == 0 and driving:
+                log.info("dispatch with the time in vehicles weighed: %s", _shown(scenario, score))
         if n == 0 and first is not None:
             assert best is not None
             first(best.plan(time.perf_counter() - started))

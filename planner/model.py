@@ -1938,8 +1938,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     params = params or SolveParameters()
     started = time.monotonic()
     finish = started + params.time_limit
-    # the reasons of those not evacuated are worked out in the time kept back at the end
-    deadline = finish - min(0.05 * params.time_limit, 10.0)
+    deadline = finish - _kept_for_reasons(params)
     start: Plan | None = None
     try:
         from planner.greedy import dispatch
@@ -2050,9 +2049,14 @@ def dispatch_alone(scenario: Scenario, params: SolveParameters | None = None) ->
     params = params or SolveParameters()
     started = time.monotonic()
     finish = started + params.time_limit
-    deadline = finish - min(0.05 * params.time_limit, 10.0)
-    plan = dispatch(scenario, seed=params.seed, deadline=deadline)
+    plan = dispatch(scenario, seed=params.seed, deadline=finish - _kept_for_reasons(params))
     return _timed(_with_reasons(scenario, plan, finish), started)
+
+
+def _kept_for_reasons(params: SolveParameters) -> float:
+    """Seconds kept back at the end of the time limit for the reasons of those not
+    evacuated (planner.diagnose): 5% of it, at most 10."""
+    return min(0.05 * params.time_limit, 10.0)
 
 
 def _timed(plan: Plan, started: float) -> Plan:
