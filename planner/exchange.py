@@ -389,6 +389,23 @@ class _Exchanger:
         self.failed = {f for f in self.failed if f[0] not in moved and f[2] not in moved}
         return made
 
+    def regroup(self, deadline: float | None) -> int:
+        """Every place's ways on shared out afresh among the families there, all at once
+        (:func:`planner.regroup.regroup`), places in danger first; the families moved."""
+        from planner.regroup import regroup
+
+        moved: set[str] = set()
+        places = sorted(self.stops().items(), key=lambda kv: not self.s.locations[kv[0]].danger)
+        for place, stops in places:
+            if _past(deadline):
+                break
+            # a family moved at a place before has other stops now
+            here = [stop for stop in stops if stop.group not in moved]
+            moved |= regroup(self, place, here, deadline)
+        # a family moved has a new way on: what failed with it may not now
+        self.failed = {f for f in self.failed if f[0] not in moved and f[2] not in moved}
+        return len(moved)
+
     def _timing(self, stops: list[_Stop]) -> tuple[np.ndarray, ...]:
         """Per stop, in seconds from the start: when the family is there; the latest a family
         can be there to take its way on when it came by the same carrier (or starts there),
@@ -614,13 +631,19 @@ def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> P
     for _ in range(ROUNDS):
         if not exchanger.round(deadline) or _past(deadline):
             break
+    while exchanger.regroup(deadline) and not _past(deadline):
+        for _ in range(ROUNDS):
+            if not exchanger.round(deadline) or _past(deadline):
+                break
     if not exchanger.made:
         return plan
     out = exchanger.plan(plan)
     if not better(scenario, out, plan):  # each move improved it: a safeguard
         log.warning("exchanges of the way on made the plan no better: not kept")
         return plan
-    counts = {name: exchanger.made[name] for name in ("swaps", "joins", "taken_home")}
+    counts = {
+        name: exchanger.made[name] for name in ("swaps", "joins", "regrouped", "taken_home")
+    }
     log.info(
         "exchanges of the way on: %s, in %.1f s: %s",
         counts,

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.check import check_plan
-from planner.exchange import exchange
+from planner.exchange import _Exchanger, exchange
 from planner.greedy import dispatch
 from planner.model import better
 from planner.plan import (
@@ -80,17 +80,33 @@ def test_the_critical_family_takes_the_first_trip() -> None:
     assert (first.depart, first.groups) == (_at(scenario, 0), ("C",))
     assert (second.depart, second.groups) == (_at(scenario, 2), ("N",))
     assert swapped.group("C").legs[0].depart == _at(scenario, 0)
-    assert swapped.stats["exchanges"] == {"swaps": 1, "joins": 0, "taken_home": 0}
+    assert swapped.stats["exchanges"] == {
+        "swaps": 1,
+        "joins": 0,
+        "regrouped": 0,
+        "taken_home": 0,
+    }
     # nothing more to gain: the plan comes back as it is
     assert exchange(scenario, swapped) is swapped
 
 
-def test_no_swap_without_room() -> None:
+def test_no_swap_without_room_but_the_three_families_share_the_trips_afresh() -> None:
     scenario = read_scenario(DATA / "no_room.yaml")
     plan = _trips(scenario, [(0, ("N",)), (2, ("C", "S"))])
     _checked(scenario, plan)
     assert plan.objective == {"evacuated": 6, "exposure": 66, "arrival": 12, "makespan": 3}
-    assert exchange(scenario, plan) is plan
+    assert _Exchanger(scenario, plan).round(None) == 0  # no family or pair can move
+    shared = exchange(scenario, plan)
+    _checked(scenario, shared)
+    assert shared.objective == {"evacuated": 6, "exposure": 30, "arrival": 12, "makespan": 3}
+    trips = [set(leg.groups) for leg in shared.vehicles[0].legs if leg.from_ == "town"]
+    assert trips == [{"C", "S"}, {"N"}]
+    assert shared.stats["exchanges"] == {
+        "swaps": 0,
+        "joins": 0,
+        "regrouped": 3,
+        "taken_home": 0,
+    }
 
 
 def test_a_swap_then_a_family_joins_a_trip_with_room() -> None:
@@ -109,7 +125,12 @@ def test_a_swap_then_a_family_joins_a_trip_with_room() -> None:
     assert swapped.objective == {"evacuated": 6, "exposure": 30, "arrival": 12, "makespan": 3}
     trips = [leg.groups for leg in swapped.vehicles[0].legs if leg.from_ == "town"]
     assert trips == [("C", "S"), ("N",), ()]
-    assert swapped.stats["exchanges"] == {"swaps": 1, "joins": 1, "taken_home": 0}
+    assert swapped.stats["exchanges"] == {
+        "swaps": 1,
+        "joins": 1,
+        "regrouped": 0,
+        "taken_home": 0,
+    }
 
 
 def test_a_family_left_behind_joins_a_trip_with_room() -> None:
@@ -123,7 +144,12 @@ def test_a_family_left_behind_joins_a_trip_with_room() -> None:
     assert swapped.group("B").status == "evacuated"
     assert swapped.group("B").reason is None
     assert swapped.vehicles[0].legs[0].groups == ("A", "B")
-    assert swapped.stats["exchanges"] == {"swaps": 0, "joins": 1, "taken_home": 1}
+    assert swapped.stats["exchanges"] == {
+        "swaps": 0,
+        "joins": 1,
+        "regrouped": 0,
+        "taken_home": 1,
+    }
 
 
 START = datetime.fromisoformat("2026-03-02T06:00+01:00")
