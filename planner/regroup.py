@@ -26,6 +26,7 @@ are checked by the exchanges' own rules before anything is changed.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import time
 from collections import defaultdict
@@ -71,6 +72,8 @@ class _Class:
 def regroup(ex: _Exchanger, place: str, stops: list[_Stop], deadline: float | None) -> set[str]:
     """Share out the ways on from `place` among the families at `stops` (see the module),
     when that improves the objectives; the families moved."""
+    if not _supported():
+        return set()
     s = ex.s
     first: dict[str, _Stop] = {}
     for stop in stops:
@@ -393,6 +396,14 @@ def _whole(
         if solver is not None:
             found = min(found, [round(solver.value(v)) for v in variables], key=value)
     return found
+
+
+@functools.cache
+def _supported() -> bool:
+    """True when this build of OR-Tools has HiGHS (the wheels of every platform do)."""
+    from ortools.linear_solver.python import model_builder as mb
+
+    return bool(mb.Solver("highs").solver_is_supported())
 
 
 def _left(deadline: float | None) -> float:
