@@ -641,9 +641,7 @@ def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> P
     if not better(scenario, out, plan):  # each move improved it: a safeguard
         log.warning("exchanges of the way on made the plan no better: not kept")
         return plan
-    counts = {
-        name: exchanger.made[name] for name in ("swaps", "joins", "regrouped", "taken_home")
-    }
+    counts = {name: exchanger.made[name] for name in ("swaps", "joins", "regrouped", "taken_home")}
     log.info(
         "exchanges of the way on: %s, in %.1f s: %s",
         counts,

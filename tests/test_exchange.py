@@ -133,6 +133,20 @@ def test_a_swap_then_a_family_joins_a_trip_with_room() -> None:
     }
 
 
+def test_the_trips_shared_out_afresh_take_home_a_family_no_join_could() -> None:
+    scenario = read_scenario(DATA / "chain_home.yaml")
+    plan = _trips(scenario, [(0, ("Y", "Z")), (2, ("X",))])
+    _checked(scenario, plan)
+    assert plan.objective == {"evacuated": 4, "exposure": 34, "arrival": 16, "makespan": 3}
+    assert _Exchanger(scenario, plan).round(None) == 0
+    shared = exchange(scenario, plan)
+    _checked(scenario, shared)
+    assert shared.objective == {"evacuated": 6, "exposure": 48, "arrival": 12, "makespan": 3}
+    assert all(g.status == "evacuated" and g.reason is None for g in shared.groups)
+    made = shared.stats["exchanges"]
+    assert made["taken_home"] == 1 and made["regrouped"] in (2, 3)
+
+
 def test_a_family_left_behind_joins_a_trip_with_room() -> None:
     scenario = read_scenario(DATA / "left.yaml")
     plan = _trips(scenario, [(0, ("A",))])
