@@ -108,7 +108,14 @@ def regroup(ex: _Exchanger, place: str, stops: list[_Stop], deadline: float | No
         return set()
     left = _left(deadline)
     until = time.monotonic() + min(left, max(PLACE_SECONDS, PLACE_SHARE * left))
-    return _Model(ex, place, ways, tails, list(classes.values()), first).solve(until)
+    try:
+        return _Model(ex, place, ways, tails, list(classes.values()), first).solve(until)
+    except _OutOfTime:
+        return set()
+
+
+class _OutOfTime(Exception):
+    """A place's model was not built in its time."""
 
 
 class _Model:
@@ -199,7 +206,7 @@ class _Model:
                 homeward = [x[n, w] for w in self.options[n] if self._home(group, w)]
                 model.add(mb.LinearExpr.sum(homeward) >= home_now)
         self._rooms(model, x)
-        self._places(model, x)
+        self._places(model, x, deadline)
         values = {key: self._values(self.classes[key[0]], key[1]) for key in x}
         keys = list(x)
         variables = [x[key] for key in keys]
@@ -255,8 +262,10 @@ class _Model:
                 continue
             cp.add(sum(parts) <= int(limit) - base.get(room, ex.used[room]))
 
-    def _places(self, cp, x) -> None:  # type: ignore[no-untyped-def]
-        """Rule 7 at every arrival at a place with a capacity that a way on stays at."""
+    def _places(self, cp, x, deadline: float | None) -> None:  # type: ignore[no-untyped-def]
+        """Rule 7 at every arrival at a place with a capacity that a way on stays at (a
+        place with thousands of arrivals and choices takes seconds: `_OutOfTime` when
+        `deadline` passes first)."""
         ex = self.ex
         covers: dict[str, list[tuple[int, int, int, Any]]] = defaultdict(list)
         for (n, w), var in x.items():
@@ -283,6 +292,8 @@ class _Model:
             last = bisect.bisect_right(events, (hi, math.inf))
             times.update(t for t, n in events[first:last] if n > 0 and lo <= t < hi)
             for t in sorted(times):
+                if deadline is not None and time.monotonic() > deadline:
+                    raise _OutOfTime
                 k = bisect.bisect_right(events, (t, math.inf))
                 count = present[k - 1] if k else 0
                 count -= sum(p for a, b, p in mine if a <= t < b)
