@@ -84,13 +84,12 @@ def regroup(ex: _Exchanger, place: str, stops: list[_Stop], deadline: float | No
     ways = list(tails)
     if len(ways) < 2 or len(first) < 2:
         return set()
-    classes: dict[tuple, _Class] = {}
+    keys: dict[str, tuple] = {}
     for gid, stop in first.items():
         group = s.group_by_id[gid]
         legs = ex.legs[gid]
         before = ex._safe_by(legs[: stop.at]) if s.locations[group.at].danger else 0.0
-        docs = tuple(ex._accepted(group, list(w)) for w in ways)
-        key = (
+        keys[gid] = (
             stop.there,
             stop.came,
             group.people,
@@ -98,12 +97,21 @@ def regroup(ex: _Exchanger, place: str, stops: list[_Stop], deadline: float | No
             s.weight(group),
             group.priority,
             frozenset(group.destinations),
-            docs,
             math.isnan(before),
             0.0 if math.isnan(before) else before,
             s.locations[group.at].danger,
         )
-        classes.setdefault(key, _Class(stop)).members.append(gid)
+    # the documents only split classes further: too many already, and the place is left
+    if len(set(keys.values())) * len(ways) > CHOICES:
+        return set()
+    accepted: dict[tuple, tuple[bool, ...]] = {}
+    classes: dict[tuple, _Class] = {}
+    for gid, stop in first.items():
+        group = s.group_by_id[gid]
+        held = tuple(sorted(tuple(sorted(m.documents)) for m in group.members))
+        if held not in accepted:
+            accepted[held] = tuple(ex._accepted(group, list(w)) for w in ways)
+        classes.setdefault((keys[gid], accepted[held]), _Class(stop)).members.append(gid)
     if len(classes) * len(ways) > CHOICES:
         return set()
     left = _left(deadline)
