@@ -46,6 +46,8 @@ PLACE_SHARE = 0.5
 for whole counts among many alike may otherwise take all of it at the first place."""
 
 PLACE_SECONDS = 1.0
+"""Seconds a place may take at least, time left allowing: the linear optimum and a small
+search for whole counts fit in it on the 2,000-person benchmark's smaller places."""
 
 SHARE = 0.5
 """Share of a place's time left for the search for whole counts among the ways on the
@@ -56,8 +58,9 @@ FULL_SHARE = 0.5
 linear optimum uses and those taken now hold no whole solution as good as it."""
 
 SCALE = 6000
-"""Objective coefficients are whole numbers: hours times this (a tenth of a
-minute), times the priority weight."""
+"""Objective coefficients are whole numbers: hours times this (a tenth of a second), times
+the priority weight and the people; the changes are checked in real numbers before a move
+is made."""
 
 
 class _Class:
