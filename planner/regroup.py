@@ -58,7 +58,7 @@ FULL_SHARE = 0.5
 linear optimum uses and those taken now hold no whole solution as good as it."""
 
 SCALE = 6000
-"""Objective coefficients are whole numbers: hours times this (a tenth of a second), times
+"""Objective coefficients are whole numbers: hours times this (steps of 0.6 s), times
 the priority weight and the people; the changes are checked in real numbers before a move
 is made."""
 
