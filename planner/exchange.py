@@ -357,9 +357,7 @@ class _Exchanger:
         family moved once at most. Returns the number made."""
         moved: set[str] = set()
         made = 0
-        # places in danger first, where the exposure is: time may not allow them all
-        places = sorted(self.stops().items(), key=lambda kv: not self.s.locations[kv[0]].danger)
-        for _, stops in places:
+        for _, stops in self._places():
             if _past(deadline):
                 break
             # a family moved at a place before has other stops now
@@ -385,9 +383,17 @@ class _Exchanger:
                 if both:
                     moved.add(gb)
                 made += 1
-        # a family moved has a new way on: what failed with it may not now
-        self.failed = {f for f in self.failed if f[0] not in moved and f[2] not in moved}
+        self._forget_failed(moved)
         return made
+
+    def _places(self) -> list[tuple[str, list[_Stop]]]:
+        """The stops of every place, places in danger first, where the exposure is: time
+        may not allow them all."""
+        return sorted(self.stops().items(), key=lambda kv: not self.s.locations[kv[0]].danger)
+
+    def _forget_failed(self, moved: set[str]) -> None:
+        """A family moved has a new way on: what failed with it may not now."""
+        self.failed = {f for f in self.failed if f[0] not in moved and f[2] not in moved}
 
     def regroup(self, deadline: float | None) -> int:
         """Every place's ways on shared out afresh among the families there, all at once
@@ -395,16 +401,20 @@ class _Exchanger:
         from planner.regroup import regroup
 
         moved: set[str] = set()
-        places = sorted(self.stops().items(), key=lambda kv: not self.s.locations[kv[0]].danger)
-        for place, stops in places:
+        for place, stops in self._places():
             if _past(deadline):
                 break
             # a family moved at a place before has other stops now
             here = [stop for stop in stops if stop.group not in moved]
             moved |= regroup(self, place, here, deadline)
-        # a family moved has a new way on: what failed with it may not now
-        self.failed = {f for f in self.failed if f[0] not in moved and f[2] not in moved}
+        self._forget_failed(moved)
         return len(moved)
+
+    def rounds(self, deadline: float | None) -> None:
+        """Rounds of swaps and joins (:meth:`round`) while one makes a move, by `deadline`."""
+        for _ in range(ROUNDS):
+            if not self.round(deadline) or _past(deadline):
+                break
 
     def _timing(self, stops: list[_Stop]) -> tuple[np.ndarray, ...]:
         """Per stop, in seconds from the start: when the family is there; the latest a family
@@ -628,13 +638,9 @@ def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> P
         return plan
     began = time.monotonic()
     exchanger = _Exchanger(scenario, plan)
-    for _ in range(ROUNDS):
-        if not exchanger.round(deadline) or _past(deadline):
-            break
+    exchanger.rounds(deadline)
     while exchanger.regroup(deadline) and not _past(deadline):
-        for _ in range(ROUNDS):
-            if not exchanger.round(deadline) or _past(deadline):
-                break
+        exchanger.rounds(deadline)
     if not exchanger.made:
         return plan
     out = exchanger.plan(plan)

@@ -97,7 +97,6 @@ def regroup(ex: _Exchanger, place: str, stops: list[_Stop], deadline: float | No
             stop.came,
             group.people,
             group.seats,
-            s.weight(group),
             group.priority,
             frozenset(group.destinations),
             math.isnan(before),
@@ -168,7 +167,7 @@ class _Model:
             if w in self.current[n]:
                 out.append(w)
                 continue
-            if not way or way[-1].to not in group.destinations:
+            if not self._home(group, w):
                 continue
             if ex.last is not None and ex._hours(way[-1].arrive) > ex.last + 1e-9:
                 continue
@@ -181,7 +180,7 @@ class _Model:
         ex = self.ex
         group = ex.s.group_by_id[c.members[0]]
         way = self.ways[w]
-        home = bool(way) and way[-1].to in group.destinations
+        home = self._home(group, w)
         out = {"evacuated": float(group.people) if home else 0.0}
         legs = ex.legs[c.members[0]][: c.stop.at]
         if ex.s.locations[group.at].danger:
@@ -246,6 +245,7 @@ class _Model:
         return self._apply(counts, values)
 
     def _home(self, group, w: int) -> bool:  # type: ignore[no-untyped-def]
+        """True when way on `w` ends at one of `group`'s destinations."""
         way = self.ways[w]
         return bool(way) and way[-1].to in group.destinations
 
@@ -279,23 +279,20 @@ class _Model:
         `deadline` passes first)."""
         ex = self.ex
         covers: dict[str, list[tuple[int, int, int, Any]]] = defaultdict(list)
+        # what the families here take now, to be taken out of the count
+        mine: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
         for (n, w), var in x.items():
             people = ex.s.group_by_id[self.classes[n].members[0]].people
+            now = len(self.current[n].get(w, ()))
             for place, arrive, leaves in self._stays(self.classes[n], w):
                 covers[place].append((arrive, leaves, people, var))
+                if now:
+                    mine[place].append((arrive, leaves, now * people))
         for place, spans in covers.items():
             capacity = ex.s.locations[place].capacity
             assert capacity is not None
             events = ex.stays[place]
             present = ex._present(place)
-            # what the families here take now, to be taken out of the count
-            mine: list[tuple[int, int, int]] = []
-            for n, c in enumerate(self.classes):
-                people = ex.s.group_by_id[c.members[0]].people
-                for w, gids in self.current[n].items():
-                    for at, arrive, leaves in self._stays(c, w):
-                        if at == place:
-                            mine.append((arrive, leaves, len(gids) * people))
             lo = min(a for a, _, _, _ in spans)
             hi = max(b for _, b, _, _ in spans)
             times = {a for a, _, _, _ in spans}
@@ -307,7 +304,7 @@ class _Model:
                     raise _OutOfTime
                 k = bisect.bisect_right(events, (t, math.inf))
                 count = present[k - 1] if k else 0
-                count -= sum(p for a, b, p in mine if a <= t < b)
+                count -= sum(p for a, b, p in mine[place] if a <= t < b)
                 parts = [people * var for a, b, people, var in spans if a <= t < b]
                 if parts:
                     cp.add(sum(parts) <= capacity - count)
