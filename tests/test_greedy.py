@@ -30,6 +30,7 @@ from planner.greedy import (
 from planner.model import EvacuationModel
 from planner.plan import Plan, plan_to_dict
 from planner.read import parse_scenario, read_scenario
+from planner.relaxation import way_link
 from planner.scenario import Scenario
 from planner.walks import Walks, walks_fit
 
@@ -748,6 +749,47 @@ def test_a_guide_that_leads_nowhere_is_ignored() -> None:
     ways = {"F-1": frozenset({("flight", "town", "home", "RU9")})}
     data = written_and_checked(scenario, dispatch_guided(scenario, ways, [0]))
     assert_outcome(data, 12, 96.0, 96.0)
+
+
+@pytest.mark.parametrize("fit", [False, True])
+def test_only_a_vehicle_free_there_now_keeps_another_from_coming(fit: bool) -> None:
+    # A family of 4 is ready at a at 1 h. At 0 h the coach, free at far, 3 h from a, is
+    # sent for it (there at 3 h). At 0.5 h the bus comes free at post, 1 h from a.
+    # Counting the coach on its way as coming for the family, the bus stays: the family
+    # leaves with the coach at 3 h and is safe at b at 4 h (exposure 4 * 4 = 16). Counting
+    # only vehicles free at a now, the bus goes too, is there at 1.5 h and takes the family:
+    # safe at 2.5 h (exposure 4 * 2.5 = 10).
+    scenario = parse_scenario(
+        HEAD
+        + """
+  far: {country: LY, danger: true}
+roads:
+  - {from: a, to: b, duration: 1h}
+  - {from: post, to: a, duration: 1h}
+  - {from: far, to: a, duration: 3h}
+fleet:
+  - {id: coach, seats: 4, at: far}
+  - {id: bus, seats: 4, at: post, available: +30m}
+groups:
+  - {id: F, at: a, destination: b, size: 4, ready: +1h}
+"""
+    )
+    for idle_cover, vehicle, leaves, exposure in (
+        (False, "coach-1", 3, 16),
+        (True, "bus-1", 1.5, 10),
+    ):
+        dispatcher = _Dispatcher(scenario, 0, fit=fit, idle_cover=idle_cover)
+        dispatcher.run()
+        plan = dispatcher.plan(0.0)
+        data = written_and_checked(scenario, plan)
+        (leg,) = plan.group("F").legs
+        assert (leg.vehicle, leg.depart - scenario.start) == (vehicle, timedelta(hours=leaves))
+        assert data["objective"]["exposure"] == pytest.approx(exposure)
+    # the dispatcher guided by the relaxation counts only vehicles free there now (its
+    # first dispatch alone: by the deadline given, no vehicle is kept back for the family)
+    way = {"F": frozenset({way_link("road", "a", "b", "")})}
+    guided = dispatch_guided(scenario, way, [0], deadline=time.monotonic())
+    assert written_and_checked(scenario, guided)["objective"]["exposure"] == pytest.approx(10)
 
 
 def test_a_family_whose_vehicle_can_never_come_takes_the_flight() -> None:
