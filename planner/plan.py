@@ -8,6 +8,7 @@ whatever made it.
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -98,6 +99,30 @@ class Plan:
     def evacuated(self) -> int:
         """People in evacuated groups."""
         return sum(g.people for g in self.groups if g.status == "evacuated")
+
+
+def driven(ends: Sequence[tuple[Hashable, Hashable]], loaded: Sequence[bool]) -> list[int]:
+    """Of a vehicle's moves, each (from, to) and whether anyone is aboard, the indices of
+    those worth driving: none after the last with anyone aboard, and no run of empty moves
+    that ends where it began (the vehicle waits there instead)."""
+    last = max((i for i, full in enumerate(loaded) if full), default=-1)
+    kept: list[int] = []
+    i = 0
+    while i <= last:
+        if not loaded[i]:
+            home = ends[i][0]
+            back = None
+            j = i
+            while j <= last and not loaded[j]:
+                if ends[j][1] == home:
+                    back = j
+                j += 1
+            if back is not None:
+                i = back + 1
+                continue
+        kept.append(i)
+        i += 1
+    return kept
 
 
 def _hours(scenario: Scenario, when: datetime) -> float:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
 
-from planner.plan import Leg, Plan, VehicleLeg, VehiclePlan, evaluate_objectives
+from planner.plan import Leg, Plan, VehicleLeg, VehiclePlan, driven, evaluate_objectives
 
 if TYPE_CHECKING:
     from planner.model import EvacuationModel, SolveParameters, _Class
@@ -219,31 +219,6 @@ def _objective(
     return span, "min"
 
 
-def _driven(
-    model: EvacuationModel, path: tuple[tuple[int, int], ...], loaded: list[bool]
-) -> list[int]:
-    """The moves of `path` worth driving: none after the last with anyone aboard, and no
-    run of empty moves that ends where it began (the vehicle waits there instead)."""
-    last = max((i for i, full in enumerate(loaded) if full), default=-1)
-    kept: list[int] = []
-    i = 0
-    while i <= last:
-        if not loaded[i]:
-            home = model.links[path[i][0]].src
-            back = None
-            j = i
-            while j <= last and not loaded[j]:
-                if model.links[path[j][0]].dst == home:
-                    back = j
-                j += 1
-            if back is not None:
-                i = back + 1
-                continue
-        kept.append(i)
-        i += 1
-    return kept
-
-
 def _plan(
     model: EvacuationModel,
     moves: Itineraries,
@@ -281,7 +256,8 @@ def _plan(
             journeys[g.id] = tuple(legs)
     vehicles = []
     for vi, path in sorted(moves.items()):
-        kept = _driven(model, path, [bool(aboard.get((vi, i))) for i in range(len(path))])
+        ends = [(model.links[li].src, model.links[li].dst) for li, _ in path]
+        kept = driven(ends, [bool(aboard.get((vi, i))) for i in range(len(path))])
         if not kept:
             continue
         legs_v = []

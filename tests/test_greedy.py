@@ -28,7 +28,7 @@ from planner.greedy import (
     dispatch_seeds,
 )
 from planner.model import EvacuationModel
-from planner.plan import Plan, plan_to_dict
+from planner.plan import Plan, driven, plan_to_dict
 from planner.read import parse_scenario, read_scenario
 from planner.relaxation import way_link
 from planner.scenario import Scenario
@@ -790,6 +790,19 @@ groups:
     way = {"F": frozenset({way_link("road", "a", "b", "")})}
     guided = dispatch_guided(scenario, way, [0], deadline=time.monotonic())
     assert written_and_checked(scenario, guided)["objective"]["exposure"] == pytest.approx(10)
+
+
+def test_empty_drives_back_to_where_a_vehicle_was_and_after_its_last_load_are_not_driven() -> None:
+    # to b and back empty, then loaded to c: it waits at a and drives the last move only
+    assert driven([("a", "b"), ("b", "a"), ("a", "c")], [False, False, True]) == [2]
+    # empty a to b to c, then loaded: no loop, every move is driven
+    assert driven([("a", "b"), ("b", "c"), ("c", "d")], [False, False, True]) == [0, 1, 2]
+    # loaded, then empty to a and back to b, loaded again; and an empty move at the end
+    ends = [("x", "b"), ("b", "a"), ("a", "b"), ("b", "y"), ("y", "z")]
+    assert driven(ends, [True, False, False, True, False]) == [0, 3]
+    # empty b to a and back is not driven; b to a again is, for the load from a
+    ends = [("b", "a"), ("a", "b"), ("b", "a"), ("a", "c")]
+    assert driven(ends, [False, False, False, True]) == [2, 3]
 
 
 def test_a_family_whose_vehicle_can_never_come_takes_the_flight() -> None:
