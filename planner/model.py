@@ -55,6 +55,7 @@ from planner.plan import (
     VehiclePlan,
     evaluate_objectives,
     group_status,
+    plan_to_dict,
 )
 from planner.relaxation import commodity_key
 from planner.scenario import Group, Scenario
@@ -1994,7 +1995,10 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             share = time.monotonic() + 0.4 * (deadline - time.monotonic())
             start = _from_flow(model, start, params, share)
         model._build()
-        plan = model.solve(params, deadline=deadline, start=start)
+        found = model.solve(params, deadline=deadline, start=start)
+        plan = _kept_to_rules(scenario, found, start)
+        if plan is not found:
+            tried = "the search's plan broke a rule"
     if start is not None and start.stats.get("method") == FLOW_METHOD:
         if not better(scenario, plan, start):
             plan = start  # judged already
@@ -2013,6 +2017,23 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         bounding.wait(deadline)  # the time is the relaxation's now: a later stage may end
     plan = bounding.late(scenario, plan)
     return _timed(_with_reasons(scenario, plan, finish), started)
+
+
+def _kept_to_rules(scenario: Scenario, plan: Plan, start: Plan | None) -> Plan:
+    """`plan` when it keeps every rule (:func:`planner.check.check_plan`), else `start`,
+    the plan the search began from. The model does not count a family back at the place it
+    started from at all (rule 7 counts it from its return), so where that place has a
+    capacity the model's plan may break the rule; its bounds still hold, the model
+    allowing more than the rules."""
+    if start is None or plan is start:
+        return plan
+    from planner.check import check_plan
+
+    broken = check_plan(scenario, plan_to_dict(plan, scenario))
+    if not broken:
+        return plan
+    log.info("the search's plan breaks %s: the plan it began from is kept", broken[0])
+    return start
 
 
 def solve_direct(scenario: Scenario, params: SolveParameters | None = None) -> Plan:

@@ -438,3 +438,35 @@ def test_without_a_process_for_the_rival_the_dispatcher_alone_plans(
     plan = solve(scenario, SolveParameters(time_limit=30, seed=3))
     assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
     assert plan.objective["evacuated"] == scenario.people
+
+
+def test_a_search_plan_that_breaks_a_rule_is_not_returned() -> None:
+    # The family of 3 starts at p3 (room for 2), in danger; its destination p0 cannot be
+    # reached (no road into it), so the best is to drive to p4, safe, at the first step
+    # after it is ready (06:15) and stay: exposure 10 (critical) * 3 * 0.5 h = 15. The
+    # model does not count a family back at the place it started from, so its plan may
+    # drive it back to p3 (3 people where there is room for 2); the plan returned keeps
+    # every rule all the same.
+    from planner.read import parse_scenario
+
+    scenario = parse_scenario(
+        """
+scenario: {name: back, start: 2013-10-03T06:00+02:00, horizon: 4h, step: 15m}
+locations:
+  p0: {country: LY, danger: false}
+  p1: {country: LY, danger: false}
+  p3: {country: LY, danger: true, capacity: 2}
+  p4: {country: LY, danger: false}
+roads:
+  - {from: p0, to: p1, duration: 15m, both_ways: false}
+  - {from: p3, to: p4, duration: 15m}
+fleet: [{id: f0, seats: 1, at: p0}]
+groups:
+  - {id: G0, at: p3, destination: p0, ready: +5m, priority: critical, own_vehicle: true, size: 3}
+"""
+    )
+    plan = solve(scenario, SolveParameters(time_limit=5, workers=2, seed=0))
+    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
+    assert check_plan(scenario, data) == []
+    assert plan.objective["exposure"] == pytest.approx(15.0)
+    assert plan.group("G0").status == "safe"
