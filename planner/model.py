@@ -1988,12 +1988,12 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
                 "the CP-SAT model would have about %d arcs: planning from the aggregated flow",
                 model.size_estimate,
             )
-            plan = _from_flow(model, start, params, deadline)
+            plan = _kept_to_rules(scenario, _from_flow(model, start, params, deadline), start)
     else:
         if start is not None and model.size_estimate > FLOW_FIRST:
             # the flow finds a good start in seconds where CP-SAT alone may take minutes
             share = time.monotonic() + 0.4 * (deadline - time.monotonic())
-            start = _from_flow(model, start, params, share)
+            start = _kept_to_rules(scenario, _from_flow(model, start, params, share), start)
         model._build()
         found = model.solve(params, deadline=deadline, start=start)
         plan = _kept_to_rules(scenario, found, start)
@@ -2021,10 +2021,10 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
 
 def _kept_to_rules(scenario: Scenario, plan: Plan, start: Plan | None) -> Plan:
     """`plan` when it keeps every rule (:func:`planner.check.check_plan`), else `start`,
-    the plan the search began from. The model does not count a family back at the place it
-    started from at all (rule 7 counts it from its return), so where that place has a
-    capacity the model's plan may break the rule; its bounds still hold, the model
-    allowing more than the rules."""
+    the plan the search (CP-SAT, or the aggregated flow's) began from. The model does not
+    count a family back at the place it started from at all (rule 7 counts it from its
+    return), so where that place has a capacity the model's plan may break the rule; its
+    bounds still hold, the model allowing more than the rules."""
     if start is None or plan is start:
         return plan
     from planner.check import check_plan
