@@ -2811,8 +2811,8 @@ class _Dispatcher:
         for van in self.vans:
             # the moves worth driving: a vehicle sent toward families that went another
             # way, and back, may as well have waited
-            links = [self.index.links[m.link] for m in van.moves]
-            kept = driven([(lk.src, lk.dst) for lk in links], [bool(m.groups) for m in van.moves])
+            ends = [(self.index.links[m.link].src, self.index.links[m.link].dst) for m in van.moves]
+            kept = driven(ends, [bool(m.groups) for m in van.moves])
             if kept:
                 legs_v = tuple(self._vehicle_leg(van.moves[i]) for i in kept)
                 vehicles.append(VehiclePlan(van.vehicle.id, van.vehicle.fleet, legs_v))

@@ -751,17 +751,7 @@ def test_a_guide_that_leads_nowhere_is_ignored() -> None:
     assert_outcome(data, 12, 96.0, 96.0)
 
 
-@pytest.mark.parametrize("fit", [False, True])
-def test_only_a_vehicle_free_there_now_keeps_another_from_coming(fit: bool) -> None:
-    # A family of 4 is ready at a at 1 h. At 0 h the coach, free at far, 3 h from a, is
-    # sent for it (there at 3 h). At 0.5 h the bus comes free at post, 1 h from a.
-    # Counting the coach on its way as coming for the family, the bus stays: the family
-    # leaves with the coach at 3 h and is safe at b at 4 h (exposure 4 * 4 = 16). Counting
-    # only vehicles free at a now, the bus goes too, is there at 1.5 h and takes the family:
-    # safe at 2.5 h (exposure 4 * 2.5 = 10).
-    scenario = parse_scenario(
-        HEAD
-        + """
+COACH_AND_BUS = """
   far: {country: LY, danger: true}
 roads:
   - {from: a, to: b, duration: 1h}
@@ -773,7 +763,17 @@ fleet:
 groups:
   - {id: F, at: a, destination: b, size: 4, ready: +1h}
 """
-    )
+
+
+@pytest.mark.parametrize("fit", [False, True])
+def test_only_a_vehicle_free_there_now_keeps_another_from_coming(fit: bool) -> None:
+    # A family of 4 is ready at a at 1 h. At 0 h the coach, free at far, 3 h from a, is
+    # sent for it (there at 3 h). At 0.5 h the bus comes free at post, 1 h from a.
+    # Counting the coach on its way as coming for the family, the bus stays: the family
+    # leaves with the coach at 3 h and is safe at b at 4 h (exposure 4 * 4 = 16). Counting
+    # only vehicles free at a now, the bus goes too, is there at 1.5 h and takes the family:
+    # safe at 2.5 h (exposure 4 * 2.5 = 10).
+    scenario = parse_scenario(HEAD + COACH_AND_BUS)
     for idle_cover, vehicle, leaves, exposure in (
         (False, "coach-1", 3, 16),
         (True, "bus-1", 1.5, 10),
@@ -785,8 +785,12 @@ groups:
         (leg,) = plan.group("F").legs
         assert (leg.vehicle, leg.depart - scenario.start) == (vehicle, timedelta(hours=leaves))
         assert data["objective"]["exposure"] == pytest.approx(exposure)
-    # the dispatcher guided by the relaxation counts only vehicles free there now (its
-    # first dispatch alone: by the deadline given, no vehicle is kept back for the family)
+
+
+def test_the_guided_dispatcher_counts_only_vehicles_free_there_now() -> None:
+    # the scenario above; the guided dispatcher's first dispatch alone (by the deadline
+    # given, no vehicle is kept back for the family): the bus comes, exposure 10
+    scenario = parse_scenario(HEAD + COACH_AND_BUS)
     way = {"F": frozenset({way_link("road", "a", "b", "")})}
     guided = dispatch_guided(scenario, way, [0], deadline=time.monotonic())
     assert written_and_checked(scenario, guided)["objective"]["exposure"] == pytest.approx(10)

@@ -14,7 +14,7 @@ import pytest
 from planner.check import check_plan
 from planner.model import SolveParameters, solve, solve_direct
 from planner.plan import Plan, plan_to_dict
-from planner.read import read_scenario
+from planner.read import parse_scenario, read_scenario
 from planner.scenario import Scenario
 
 DATA = Path(__file__).parent / "data" / "solve"
@@ -447,8 +447,6 @@ def test_a_search_plan_that_breaks_a_rule_is_not_returned() -> None:
     # model does not count a family back at the place it started from, so its plan may
     # drive it back to p3 (3 people where there is room for 2); the plan returned keeps
     # every rule all the same.
-    from planner.read import parse_scenario
-
     scenario = parse_scenario(
         """
 scenario: {name: back, start: 2013-10-03T06:00+02:00, horizon: 4h, step: 15m}
