@@ -840,7 +840,9 @@ class EvacuationModel:
     def add_place_capacity(self) -> None:
         """Rule 7: where a place has a `capacity`, at no moment are more people there than
         that; a group counts from its arrival until it leaves (for ever if its journey ends
-        there); groups that start there do not count.
+        there); groups that start there do not count until they come back. A family can
+        come back to where it started only once it has been safe (`_class_arcs`), so its
+        nodes there before it left are those with the flags it started with.
 
         Counted per grid slot `[s, s+1)`: a group is counted in every slot in which it is
         there at some moment, which never under-counts."""
@@ -854,22 +856,22 @@ class EvacuationModel:
         # who is there at the end of the horizon, and so for ever after
         at_end: dict[int, list] = defaultdict(list)
         for k, arcs in zip(self.classes, self.carcs, strict=True):
+            started = self._flags(self._source(k))
             for a in arcs:
                 if a.head[0] in ("F", "A") and self._node_time(a.head) >= last:
                     there = a.head[1] if a.head[0] == "F" else a.head[2]
-                    if self.capacity[there] is not None and there != k.origin:
+                    if self._counted(k, started, there, a.head):
                         at_end[there].append((k.people, a.var, k.size))
                 place_of_tail = a.tail[1] if a.tail[0] == "F" else a.tail[2]
                 if a.kind in ("wait", "aboard"):
-                    if self.capacity[place_of_tail] is not None and place_of_tail != k.origin:
+                    if self._counted(k, started, place_of_tail, a.tail):
                         slots[(place_of_tail, a.depart)].append((k.people, a.var, k.size))
                     continue
                 assert a.link is not None
                 # a service leaves at its real departure, after the group boarded on the grid
-                if a.kind == "service" and self.capacity[place_of_tail] is not None:
-                    if place_of_tail != k.origin:
-                        for s in range(a.depart, self.grid.up(a.link.service_departs)):
-                            slots[(place_of_tail, s)].append((k.people, a.var, k.size))
+                if a.kind == "service" and self._counted(k, started, place_of_tail, a.tail):
+                    for s in range(a.depart, self.grid.up(a.link.service_departs)):
+                        slots[(place_of_tail, s)].append((k.people, a.var, k.size))
                 dst = a.link.dst
                 if self.capacity[dst] is None:
                     continue
@@ -898,6 +900,14 @@ class EvacuationModel:
             terms = at_end.get(p, []) + running
             if sum(n * most for n, _, most in terms) > limit:
                 self.model.add(_weighted([(n, var) for n, var, _ in terms]) <= limit)
+
+    def _counted(self, k: _Class, started: int, place: int, node: tuple) -> bool:
+        """True when class `k` at `place` in `node` counts toward the place's capacity:
+        the place has one, and `k` is not at its start before it left (`started`: the
+        flags it started with)."""
+        return self.capacity[place] is not None and (
+            place != k.origin or self._flags(node) != started
+        )
 
     # ---- objectives
 
@@ -2021,10 +2031,9 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
 
 def _kept_to_rules(scenario: Scenario, plan: Plan, start: Plan | None) -> Plan:
     """`plan` when it keeps every rule (:func:`planner.check.check_plan`), else `start`,
-    the plan the search (CP-SAT, or the aggregated flow's) began from. The model does not
-    count a family back at the place it started from at all (rule 7 counts it from its
-    return), so where that place has a capacity the model's plan may break the rule; its
-    bounds still hold, the model allowing more than the rules."""
+    the plan the search (CP-SAT, or the aggregated flow's) began from. The model is meant
+    to keep every rule; this keeps a fault of it (once: a family back at the place it
+    started from was not counted there) from reaching a plan."""
     if start is None or plan is start:
         return plan
     from planner.check import check_plan

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from planner.check import check_plan
-from planner.model import SolveParameters, solve, solve_direct
+from planner.model import EvacuationModel, SolveParameters, solve, solve_direct
 from planner.plan import Plan, plan_to_dict
 from planner.read import parse_scenario, read_scenario
 from planner.scenario import Scenario
@@ -440,31 +440,43 @@ def test_without_a_process_for_the_rival_the_dispatcher_alone_plans(
     assert plan.objective["evacuated"] == scenario.people
 
 
-def test_a_search_plan_that_breaks_a_rule_is_not_returned() -> None:
-    # The family of 3 starts at p3 (room for 2), in danger; its destination p0 cannot be
-    # reached (no road into it), so the best is to drive to p4, safe, at the first step
-    # after it is ready (06:15) and stay: exposure 10 (critical) * 3 * 0.5 h = 15. The
-    # model does not count a family back at the place it started from, so its plan may
-    # drive it back to p3 (3 people where there is room for 2); the plan returned keeps
-    # every rule all the same.
-    scenario = parse_scenario(
-        """
+# The family of 3 starts at p3 (room for 2), in danger, and may leave for p0 (its
+# destination, safe) only from 08:00.
+BACK_AT_THE_START = """
 scenario: {name: back, start: 2013-10-03T06:00+02:00, horizon: 4h, step: 15m}
 locations:
   p0: {country: LY, danger: false}
-  p1: {country: LY, danger: false}
   p3: {country: LY, danger: true, capacity: 2}
   p4: {country: LY, danger: false}
 roads:
-  - {from: p0, to: p1, duration: 15m, both_ways: false}
-  - {from: p3, to: p4, duration: 15m}
-fleet: [{id: f0, seats: 1, at: p0}]
+  - {from: p3, to: p4, duration: 15m, both_ways: false}
+  - {from: p4, to: p3, duration: 15m, both_ways: false, closed: ["06:45-10:00"]}
+  - {from: p3, to: p0, duration: 15m, both_ways: false, closed: ["06:00-08:00"]}
 groups:
-  - {id: G0, at: p3, destination: p0, ready: +5m, priority: critical, own_vehicle: true, size: 3}
+  - {id: G0, at: p3, destination: p0, ready: +15m, priority: critical, own_vehicle: true, size: 3}
 """
-    )
+
+
+def test_a_family_back_where_it_started_counts_there() -> None:
+    # Driving to p4 (safe) at 06:15, back to p3 by 06:45 (the road back closes then) and on
+    # to p0 at 08:00 would stop its exposure at 06:30: 10 (critical) * 3 * 0.5 h = 15; but
+    # back at p3 it counts (rule 7), and 3 do not fit. So it waits at p3 (where it started,
+    # counted nowhere) and leaves at 08:00: 10 * 3 * 2.25 h = 67.5. Staying at p4 leaves it
+    # not evacuated.
+    scenario = parse_scenario(BACK_AT_THE_START)
+    plan = EvacuationModel(scenario).solve(SolveParameters(time_limit=10, seed=0))
+    assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
+    assert plan.status == "optimal"
+    assert plan.objective["evacuated"] == 3
+    assert plan.objective["exposure"] == pytest.approx(67.5)
+
+
+def test_a_search_plan_that_breaks_a_rule_is_not_returned(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A model without rule 7 finds the way through p4 above (exposure 15), which breaks it:
+    # `solve` returns the plan the search began from (the dispatcher's, 67.5) instead.
+    scenario = parse_scenario(BACK_AT_THE_START)
+    monkeypatch.setattr(EvacuationModel, "add_place_capacity", lambda self: None)
     plan = solve(scenario, SolveParameters(time_limit=5, workers=2, seed=0))
-    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
-    assert check_plan(scenario, data) == []
-    assert plan.objective["exposure"] == pytest.approx(15.0)
-    assert plan.group("G0").status == "safe"
+    assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
+    assert plan.objective["exposure"] == pytest.approx(67.5)
+    assert plan.stats["method"].endswith("the search's plan broke a rule")
