@@ -1983,7 +1983,10 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     elif start is not None and _sooner_fits(model, start):
         # a shuttle: the deadline search on whole vehicles, from the dispatcher's plan
         tried = "not improved by the whole-number flow"
-        plan, start = _sooner(model, start, params, deadline)
+        found, start = _sooner(model, start, params, deadline)
+        plan = _kept_to_rules(scenario, found, start)
+        if plan is not found:
+            tried = "the search's plan broke a rule"
     elif start is not None and model.too_large:
         # the exchanges of the way on (planner.exchange) have the end of the time
         guided = _guided(
@@ -2031,9 +2034,9 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
 
 def _kept_to_rules(scenario: Scenario, plan: Plan, start: Plan | None) -> Plan:
     """`plan` when it keeps every rule (:func:`planner.check.check_plan`), else `start`,
-    the plan the search (CP-SAT, or the aggregated flow's) began from. The model is meant
-    to keep every rule; this keeps a fault of it (once: a family back at the place it
-    started from was not counted there) from reaching a plan."""
+    the plan the search (CP-SAT, the aggregated flow's, the deadline search's) began from.
+    The models are meant to keep every rule; this keeps a fault of one (once: a family
+    back at the place it started from was not counted there) from reaching a plan."""
     if start is None or plan is start:
         return plan
     from planner.check import check_plan

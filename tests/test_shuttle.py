@@ -154,6 +154,33 @@ def test_the_deadline_search_reaches_the_same_optimum(
     assert data["bound"]["makespan"] == pytest.approx(makespan)
 
 
+def test_a_deadline_search_plan_that_breaks_a_rule_is_not_returned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # split_bus takes the deadline search (see above); a fault that has its plan's first
+    # leg leave an hour early (before the bus is there, before the start) would break the
+    # rules: `solve` checks the search's plan and returns the dispatcher's instead
+    import planner.flow
+    import planner.model
+
+    found = planner.flow.sooner
+
+    def early(*args, **kwargs):  # type: ignore[no-untyped-def]
+        plan, proven = found(*args, **kwargs)
+        first = plan.groups[0]
+        leg = dataclasses.replace(first.legs[0], depart=first.legs[0].depart - timedelta(hours=1))
+        groups = [dataclasses.replace(first, legs=[leg, *first.legs[1:]]), *plan.groups[1:]]
+        return dataclasses.replace(plan, groups=groups), proven
+
+    monkeypatch.setattr(planner.model, "SEARCH_FIRST", 0)
+    monkeypatch.setattr(planner.flow, "sooner", early)
+    plan, data = solve_checked(read_scenario(DATA / "split_bus.yaml"))
+    assert plan.stats["method"].startswith("greedy")
+    assert plan.stats["method"].endswith("the search's plan broke a rule")
+    assert data["objective"]["evacuated"] == 12
+    assert data["objective"]["makespan"] > 3.0
+
+
 @pytest.mark.parametrize("name", sorted(HAND_OPTIMA))
 def test_the_whole_number_flow_says_yes_at_the_optimum_and_no_just_before(name: str) -> None:
     # a relaxation of every plan: it must allow the hand-worked optimum, and on these files
