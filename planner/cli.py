@@ -109,25 +109,30 @@ def print_summary(
 
 
 class _progress_line:
-    """A live line on standard error while the solver runs: elapsed time, the stage, and
-    the best value found so far."""
+    """A live line on standard error while the solver runs: the time elapsed (ticking),
+    the stage, the best value found so far, the bound and the gap."""
 
     def __init__(self, started: float) -> None:
         from rich.live import Live
-        from rich.text import Text
 
         self.started = started
-        self.text = Text
-        self.live = Live(Text("planning..."), console=err, transient=True, refresh_per_second=4)
+        self.best = "planning..."
+        self.live = Live(
+            console=err, transient=True, refresh_per_second=4, get_renderable=self._line
+        )
         self.live.start()
 
+    def _line(self) -> Any:
+        from rich.text import Text
+
+        return Text(f"{time.monotonic() - self.started:6.1f} s  {self.best}")
+
     def report(self, stage: str, seconds: float, value: float, bound: float) -> None:
-        elapsed = time.monotonic() - self.started
-        line = f"{elapsed:6.1f} s  {stage}: best so far {value:,.2f}"
+        line = f"{stage}: best so far {value:,.2f}"
         if not math.isnan(bound):
             gap = abs(value - bound) / max(abs(value), 1e-9)
             line += f", bound {bound:,.2f}, gap {gap:.1%}"
-        self.live.update(self.text(line))
+        self.best = line
 
     def stop(self) -> None:
         self.live.stop()

@@ -173,6 +173,10 @@ def dispatch(scenario: Scenario, seed: int = 0, deadline: float | None = None) -
     return dispatch_seeds(scenario, (seed,), deadline)
 
 
+Better = Callable[[dict[str, Any]], None]
+"""Told the objective values of each better plan as it is found (a live progress line)."""
+
+
 def dispatch_seeds(
     scenario: Scenario,
     seeds: Sequence[int],
@@ -180,6 +184,7 @@ def dispatch_seeds(
     first: Callable[[Plan], None] | None = None,
     steer: bool = False,
     driving: float | None = 0.0,
+    better: Better | None = None,
 ) -> Plan:
     """The best of the dispatcher's plans with each of `seeds` in turn, then refined (see
     :func:`dispatch`, which is this with one seed).
@@ -196,6 +201,7 @@ def dispatch_seeds(
     `driving` weighs the time a way spends in vehicles in its choice (see
     `_Dispatcher.driving`); with None, the first way of the first seed is made both
     without and with `DRIVING_WEIGHT`, and the better of the two sets it for the rest.
+    `better`, when given, gets the objective values of each plan better than all before.
     """
     started = time.perf_counter()
     index = _Index(scenario)
@@ -233,6 +239,7 @@ def dispatch_seeds(
                             _shown(scenario, trial_score),
                         )
                     best, score, driving = trial, trial_score, weight
+                    _tell(better, scenario, score)
             if n == w == 0 and driving:
                 log.info("dispatch with the time in vehicles weighed: %s", _shown(scenario, score))
         if n == 0 and first is not None:
@@ -240,8 +247,8 @@ def dispatch_seeds(
             first(best.plan(time.perf_counter() - started))
     assert best is not None
     if steer:
-        best, score = _steer(best, score, deadline, one_run)
-    best = _keep_back(best, score, deadline, one_run)
+        best, score = _steer(best, score, deadline, one_run, better)
+    best = _keep_back(best, score, deadline, one_run, better)
     plan = best.plan(time.perf_counter() - started)
     log.info(
         "dispatch: %s people evacuated of %s in %.2f s",
@@ -262,10 +269,12 @@ def dispatch_guided(
     ways: dict[str, frozenset[tuple[str, str, str, str]]],
     seeds: Sequence[int],
     deadline: float | None = None,
+    better: Better | None = None,
 ) -> Plan:
     """The dispatcher with each family guided out of danger the way the flow relaxation
     sends it (`planner.relaxation.FlowRelaxation.ways`): the best plan over `seeds` (at
-    least one).
+    least one). `better`, when given, gets the objective values of each plan better than
+    those before it of its seed.
 
     The dispatcher alone sends each family the quickest way to its destination, which may
     be safe much later than another (a flight home the next morning rather than a crossing
@@ -344,7 +353,8 @@ def dispatch_guided(
         assert mine is not None
         shown = _shown(scenario, mine_score)
         log.info("dispatch guided by the relaxation, seed %d: %s", seed, shown)
-        mine = _keep_back(mine, mine_score, deadline, one_run)
+        _tell(better, scenario, mine_score)
+        mine = _keep_back(mine, mine_score, deadline, one_run, better)
         mine_score = mine.score()
         if best is None or mine_score < score:
             best, score = mine, mine_score
@@ -371,16 +381,31 @@ def _time_for(deadline: float | None, one_run: float) -> bool:
     return deadline is None or time.monotonic() + 1.5 * one_run < deadline
 
 
+def _values(scenario: Scenario, score: tuple[float, ...]) -> dict[str, float]:
+    """A dispatch's score as objective values."""
+    return {
+        name: -value if name == "evacuated" else value
+        for name, value in zip(scenario.objective, score, strict=True)
+    }
+
+
 def _shown(scenario: Scenario, score: tuple[float, ...]) -> str:
     """A dispatch's score as objective values, for the log."""
-    return ", ".join(
-        f"{name} {-value if name == 'evacuated' else value:g}"
-        for name, value in zip(scenario.objective, score, strict=True)
-    )
+    return ", ".join(f"{name} {value:g}" for name, value in _values(scenario, score).items())
+
+
+def _tell(better: Better | None, scenario: Scenario, score: tuple[float, ...]) -> None:
+    """Tell `better`, when given, the objective values of a better dispatch's `score`."""
+    if better is not None:
+        better(_values(scenario, score))
 
 
 def _keep_back(
-    best: _Dispatcher, score: tuple[float, ...], deadline: float | None, one_run: float
+    best: _Dispatcher,
+    score: tuple[float, ...],
+    deadline: float | None,
+    one_run: float,
+    better: Better | None = None,
 ) -> _Dispatcher:
     """From `best` (whose score is `score`), try keeping a vehicle back for the group ready
     after the start that waited longest (a later family needing a vehicle that had all gone
@@ -402,12 +427,13 @@ def _keep_back(
         for van in choices[:RESERVE_CHOICES]:
             if not _time_for(deadline, one_run):
                 break
-            better = _try_keeping(
+            kept, kept_score, made = _try_keeping(
                 best, {**best.reserved, van: party}, score, RESERVE_TRIALS - trials
             )
-            trials += better[2]
-            if better[0] is not None:
-                best, score = better[0], better[1]
+            trials += made
+            if kept is not None:
+                best, score = kept, kept_score
+                _tell(better, best.s, score)
                 break
             if trials >= RESERVE_TRIALS:
                 break
@@ -415,7 +441,11 @@ def _keep_back(
 
 
 def _steer(
-    best: _Dispatcher, score: tuple[float, ...], deadline: float | None, one_run: float
+    best: _Dispatcher,
+    score: tuple[float, ...],
+    deadline: float | None,
+    one_run: float,
+    better: Better | None = None,
 ) -> tuple[_Dispatcher, tuple[float, ...]]:
     """Send some of the first families of a town to the last leg's services of one place
     (say an airport) whose seats went empty, and keep each change that gives a better plan.
@@ -519,6 +549,7 @@ def _steer(
         if found is not None:
             best, score, people = found
             kept = True
+            _tell(better, best.s, score)
             log.info(
                 "dispatch with %d people of %s sent to %s: %s",
                 people,

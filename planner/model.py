@@ -36,12 +36,12 @@ import multiprocessing
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
 
@@ -60,6 +60,9 @@ from planner.plan import (
 from planner.relaxation import commodity_key
 from planner.scenario import Group, Scenario
 from planner.timegrid import TimeGrid, in_daily_windows, window_intervals
+
+if TYPE_CHECKING:
+    from planner.greedy import Better
 
 log = logging.getLogger(__name__)
 
@@ -1916,8 +1919,13 @@ def _weighted(terms: list) -> Any:
 
 def better(scenario: Scenario, a: Plan, b: Plan) -> bool:
     """True when plan `a` is strictly better than `b` in the scenario's objective order."""
+    return _better_values(scenario, a.objective, b.objective)
+
+
+def _better_values(scenario: Scenario, a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """True when objective values `a` are strictly better than `b` in the scenario's order."""
     for name in scenario.objective:
-        va, vb = a.objective.get(name), b.objective.get(name)
+        va, vb = a.get(name), b.get(name)
         if va is None or vb is None:
             if va == vb:
                 continue
@@ -1958,6 +1966,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     model = EvacuationModel(scenario, build=False)
     searchable = _searchable(model)
     bounding = _Bounding(model, params, searchable, deadline)
+    told = None if params.progress is None else _Told(model, bounding, params.progress, started)
     if dispatch is not None:
         # the dispatcher may refine its plan for at most half of the time, or nearly all of
         # it when nothing after it could use the time
@@ -1968,6 +1977,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             bounding.hand_over,
             lambda plan: _worth_restarting(model, plan),
             answer=not searchable,
+            told=told,
         )
     bounding.finish(start, guide=model.too_large)
     meets = start is not None and _meets(scenario, start, model.known_bounds())
@@ -1990,7 +2000,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     elif start is not None and model.too_large:
         # the exchanges of the way on (planner.exchange) have the end of the time
         guided = _guided(
-            model, bounding, start, params, deadline - EXCHANGE_SHARE * params.time_limit
+            model, bounding, start, params, deadline - EXCHANGE_SHARE * params.time_limit, told
         )
         if guided is not start:
             plan = start = guided
@@ -2027,6 +2037,8 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         plan = replace(judged, stats=dict(judged.stats, method=method))
     if plan.status != "optimal":
         plan = _exchanged(scenario, plan, deadline)
+        if told is not None:
+            told(plan.objective)
         bounding.wait(deadline)  # the time is the relaxation's now: a later stage may end
     plan = bounding.late(scenario, plan)
     return _timed(_with_reasons(scenario, plan, finish), started)
@@ -2104,12 +2116,13 @@ def _guided(
     start: Plan,
     params: SolveParameters,
     deadline: float,
+    told: Better | None = None,
 ) -> Plan:
     """The dispatcher guided by the relaxation's optimum (`planner.greedy.dispatch_guided`)
-    when its plan is better than `start`, else `start`. Where the aggregated flow could
-    follow in the time left (`_flow_least`), it has GUIDED_SHARE of the time to `deadline`
-    for seeds from `params.seed` on, and the rest only when one gives a better plan;
-    elsewhere all of it."""
+    when its plan is better than `start`, else `start`; `told` gets its better plans.
+    Where the aggregated flow could follow in the time left (`_flow_least`), it has
+    GUIDED_SHARE of the time to `deadline` for seeds from `params.seed` on, and the rest
+    only when one gives a better plan; elsewhere all of it."""
     from planner.greedy import dispatch_guided
 
     scenario = model.scenario
@@ -2123,13 +2136,13 @@ def _guided(
         return start
     now = time.monotonic()
     seeds = range(params.seed, params.seed + SEEDS)
-    plan = dispatch_guided(scenario, ways, seeds, now + share * (deadline - now))
+    plan = dispatch_guided(scenario, ways, seeds, now + share * (deadline - now), told)
     if not better(scenario, plan, start):
         log.info("the dispatcher guided by the relaxation: no better plan")
         return start
     if share < 1.0:
         others = range(params.seed + SEEDS, params.seed + 2 * SEEDS)  # none tried yet
-        other = dispatch_guided(scenario, ways, others, deadline)
+        other = dispatch_guided(scenario, ways, others, deadline, told)
         if better(scenario, other, plan):
             plan = other
     log.info("the dispatcher guided by the relaxation: %s", plan.objective)
@@ -2267,6 +2280,52 @@ def _tighter(name: str, bound: float | None, other: float) -> float:
     return min(bound, other) if name == "evacuated" else max(bound, other)
 
 
+class _Told:
+    """Tells `report` (`SolveParameters.progress`) the objective values of each plan better
+    than the last told, as the dispatchers find them: the first objective, in the
+    scenario's order, whose bound the plan does not meet (the last when it meets them all),
+    with the tightest bound known then that holds for every plan (NaN when none is known)."""
+
+    def __init__(
+        self,
+        model: EvacuationModel,
+        bounding: _Bounding,
+        report: Callable[[str, float, float, float], None],
+        started: float,
+    ) -> None:
+        self.model = model
+        self.bounding = bounding
+        self.report = report
+        self.started = started
+        self.last: dict[str, Any] | None = None
+
+    def __call__(self, objective: Mapping[str, Any]) -> None:
+        scenario = self.model.scenario
+        if self.last is not None and not _better_values(scenario, objective, self.last):
+            return
+        self.last = dict(objective)
+        known = {}
+        if self.model.bound_model() is not None:
+            known = self.model.known_bounds({**self.model.relaxed, **self.bounding.bounds})
+        stage = next(
+            (
+                name
+                for name in scenario.objective
+                if objective.get(name) is None
+                or name not in known
+                or abs(float(objective[name]) - known[name]) > 1e-6
+            ),
+            scenario.objective[-1],
+        )
+        value = objective.get(stage)
+        self.report(
+            stage,
+            time.monotonic() - self.started,
+            math.nan if value is None else float(value),
+            known.get(stage, math.nan),
+        )
+
+
 def _true_bounds(
     model: EvacuationModel, report: Callable[[str, float, float, float], None]
 ) -> Callable[[str, float, float, float], None]:
@@ -2303,10 +2362,12 @@ def _dispatched(
     first: Callable[[Plan], None],
     worth: Callable[[Plan], bool] = lambda plan: True,
     answer: bool = False,
+    told: Better | None = None,
 ) -> Plan:
     """The dispatcher's plan, and while its share of the time allows, its plans with other
     seeds (which reshuffle families that tie on priority and readiness): the best in the
-    scenario's objective order. The first plan is handed to `first` as soon as it is made.
+    scenario's objective order. The first plan is handed to `first` as soon as it is made;
+    `told` gets the objective values of each better plan.
 
     Every dispatch is steered (`planner.greedy.dispatch_seeds`). Where a search follows:
     at most RESTARTS more dispatches, each begun only when a dispatch as long as the
@@ -2327,21 +2388,24 @@ def _dispatched(
         seeds = range(params.seed, params.seed + SEEDS)
         rival = _rival(scenario, seeds[1::2], until) if params.workers >= 2 else None
         mine = seeds if rival is None else seeds[0::2]
-        best = dispatch_seeds(scenario, mine, until, first, steer=True, driving=None)
+        best = dispatch_seeds(scenario, mine, until, first, steer=True, driving=None, better=told)
         if rival is not None:
             best = keep(best, f"seeds {_listed(rival.seeds)}", rival.result(until))
+            if told is not None:
+                told(best.objective)
         return best
     began = time.monotonic()
-    best = dispatch_seeds(scenario, [params.seed], until, first, steer=True, driving=None)
+    best = dispatch_seeds(
+        scenario, [params.seed], until, first, steer=True, driving=None, better=told
+    )
     longest = time.monotonic() - began
     for n in range(1, RESTARTS + 1):
         began = time.monotonic()
         if began + 1.2 * longest > until or not worth(best):
             break
         seed = params.seed + n
-        best = keep(
-            best, f"seed {seed}", dispatch_seeds(scenario, [seed], until, steer=True, driving=None)
-        )
+        other = dispatch_seeds(scenario, [seed], until, steer=True, driving=None, better=told)
+        best = keep(best, f"seed {seed}", other)
         longest = max(longest, time.monotonic() - began)
     return best
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,28 @@ def test_too_large_for_cp_sat_returns_the_dispatchers_plan(monkeypatch: pytest.M
     assert plan.status == "feasible"
 
 
+def test_plans_of_the_dispatchers_are_told_as_they_come(monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.greedy as greedy
+    import planner.model as model
+
+    monkeypatch.setattr(model, "MAX_MODEL", 0)
+    monkeypatch.setattr(greedy, "_steer", lambda best, score, *rest: (best, score))
+    # guide.yaml (see below): the dispatcher's plan, exposure 96, against the bound of the
+    # fastest routes, 6 (12 people safe at 30 min); then the guided plan meets that bound,
+    # and arrival (120) is the objective still open
+    told: list[tuple[str, float, float, float]] = []
+    scenario = read_scenario(DATA / "guide.yaml")
+    plan = solve(scenario, SolveParameters(time_limit=10, progress=lambda *args: told.append(args)))
+    assert [(stage, value) for stage, _, value, _ in told] == [
+        ("exposure", 96.0),
+        ("arrival", 120.0),
+    ]
+    assert told[0][3] == pytest.approx(6.0)
+    assert math.isnan(told[1][3]) or told[1][3] <= 120.0
+    assert told[0][1] <= told[1][1]
+    assert plan.objective["arrival"] == pytest.approx(120.0)
+
+
 def test_too_large_for_cp_sat_the_relaxation_guides_the_dispatcher(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -213,7 +236,7 @@ def test_too_large_for_cp_sat_the_relaxation_guides_the_dispatcher(
 
     monkeypatch.setattr(model, "MAX_MODEL", 0)
     # as if steering found nothing better (here it would send every family across too)
-    monkeypatch.setattr(greedy, "_steer", lambda best, score, deadline, one_run: (best, score))
+    monkeypatch.setattr(greedy, "_steer", lambda best, score, *rest: (best, score))
     # guide.yaml, worked out in the file: the dispatcher sends every family home soonest,
     # safe at 8 h (exposure 96); the relaxation's optimum, safe at 30 min across the border
     # (exposure 6, arrival 120), guides it there. The arrival bound, 96, holds for plans
