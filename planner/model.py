@@ -1980,6 +1980,8 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             told=told,
         )
     bounding.finish(start, guide=model.too_large)
+    if told is not None:
+        told.again()
     meets = start is not None and _meets(scenario, start, model.known_bounds())
     if params.progress is not None:
         params = replace(params, progress=_true_bounds(model, params.progress))
@@ -2298,12 +2300,21 @@ class _Told:
         self.report = report
         self.started = started
         self.last: dict[str, Any] | None = None
+        self.told: tuple[str, float, float] | None = None
 
     def __call__(self, objective: Mapping[str, Any]) -> None:
-        scenario = self.model.scenario
-        if self.last is not None and not _better_values(scenario, objective, self.last):
+        if self.last is not None and not _better_values(self.model.scenario, objective, self.last):
             return
         self.last = dict(objective)
+        self._tell(objective)
+
+    def again(self) -> None:
+        """Tell the last plan again when a tighter bound has come since (the relaxation's)."""
+        if self.last is not None:
+            self._tell(self.last)
+
+    def _tell(self, objective: Mapping[str, Any]) -> None:
+        scenario = self.model.scenario
         known = {}
         if self.model.bound_model() is not None:
             known = self.model.known_bounds({**self.model.relaxed, **self.bounding.bounds})
@@ -2318,12 +2329,10 @@ class _Told:
             scenario.objective[-1],
         )
         value = objective.get(stage)
-        self.report(
-            stage,
-            time.monotonic() - self.started,
-            math.nan if value is None else float(value),
-            known.get(stage, math.nan),
-        )
+        told = (stage, math.nan if value is None else float(value), known.get(stage, math.nan))
+        if told != self.told:
+            self.told = told
+            self.report(stage, time.monotonic() - self.started, told[1], told[2])
 
 
 def _true_bounds(
