@@ -140,7 +140,16 @@ Spans = dict[int, dict[tuple[int, int], int]]
 """Per place with a capacity: people added over spans of grid cells `(first, stop)`."""
 
 
-def dispatch(scenario: Scenario, seed: int = 0, deadline: float | None = None) -> Plan:
+Better = Callable[[dict[str, Any]], None]
+"""Told the objective values of each better plan as it is found (a live progress line)."""
+
+
+def dispatch(
+    scenario: Scenario,
+    seed: int = 0,
+    deadline: float | None = None,
+    better: Better | None = None,
+) -> Plan:
     """Make a first-come-first-served plan for `scenario` that keeps every rule.
 
     Parameters:
@@ -149,6 +158,7 @@ def dispatch(scenario: Scenario, seed: int = 0, deadline: float | None = None) -
             seed always gives the same plan.
         deadline: a `time.monotonic()` instant; the first dispatch always runs, further
             ones (right-sizing, keeping vehicles back) only while each can finish by then.
+        better: when given, gets the objective values of each plan better than all before.
 
     Returns:
         A :class:`Plan` with status `feasible`, no bounds, every group with its status and,
@@ -170,11 +180,7 @@ def dispatch(scenario: Scenario, seed: int = 0, deadline: float | None = None) -
     >>> plan.objective["evacuated"], plan.group("F1").legs[0].vehicle
     (3, 'bus-1')
     """
-    return dispatch_seeds(scenario, (seed,), deadline)
-
-
-Better = Callable[[dict[str, Any]], None]
-"""Told the objective values of each better plan as it is found (a live progress line)."""
+    return dispatch_seeds(scenario, (seed,), deadline, better=better)
 
 
 def dispatch_seeds(

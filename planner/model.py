@@ -1966,7 +1966,15 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     model = EvacuationModel(scenario, build=False)
     searchable = _searchable(model)
     bounding = _Bounding(model, params, searchable, deadline)
-    told = None if params.progress is None else _Told(model, bounding, params.progress, started)
+    told = None
+    if params.progress is not None:
+
+        def known() -> dict[str, float]:
+            if model.bound_model() is None:
+                return {}
+            return model.known_bounds({**model.relaxed, **bounding.bounds})
+
+        told = _Told(scenario, params.progress, started, known)
     if dispatch is not None:
         # the dispatcher may refine its plan for at most half of the time, or nearly all of
         # it when nothing after it could use the time
@@ -2082,7 +2090,8 @@ def solve_direct(scenario: Scenario, params: SolveParameters | None = None) -> P
 def dispatch_alone(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     """The dispatcher alone (`planner plan --method greedy`), as a planner with a spreadsheet
     would plan: one seed (`params.seed`), its eight ways and the keeping back, no steering,
-    no other seed, no search. Like :func:`solve`, it keeps the end of the time limit for the
+    no other seed, no search, no bound (its better plans are told to `params.progress` as
+    they come, with none). Like :func:`solve`, it keeps the end of the time limit for the
     reasons of those not evacuated, which :mod:`planner.diagnose` works out from the
     scenario and the plan, so that they say the same as for any other plan.
 
@@ -2096,7 +2105,10 @@ def dispatch_alone(scenario: Scenario, params: SolveParameters | None = None) ->
     params = params or SolveParameters()
     started = time.monotonic()
     finish = started + params.time_limit
-    plan = dispatch(scenario, seed=params.seed, deadline=finish - _kept_for_reasons(params))
+    told = None if params.progress is None else _Told(scenario, params.progress, started)
+    plan = dispatch(
+        scenario, seed=params.seed, deadline=finish - _kept_for_reasons(params), better=told
+    )
     return _timed(_with_reasons(scenario, plan, finish), started)
 
 
@@ -2286,24 +2298,24 @@ class _Told:
     """Tells `report` (`SolveParameters.progress`) the objective values of each plan better
     than the last told, as the dispatchers find them: the first objective, in the
     scenario's order, whose bound the plan does not meet (the last when it meets them all),
-    with the tightest bound known then that holds for every plan (NaN when none is known)."""
+    with the tightest bound `known` then that holds for every plan (NaN when none is)."""
 
     def __init__(
         self,
-        model: EvacuationModel,
-        bounding: _Bounding,
+        scenario: Scenario,
         report: Callable[[str, float, float, float], None],
         started: float,
+        known: Callable[[], dict[str, float]] = dict,
     ) -> None:
-        self.model = model
-        self.bounding = bounding
+        self.scenario = scenario
+        self.known = known
         self.report = report
         self.started = started
         self.last: dict[str, Any] | None = None
         self.told: tuple[str, float, float] | None = None
 
     def __call__(self, objective: Mapping[str, Any]) -> None:
-        if self.last is not None and not _better_values(self.model.scenario, objective, self.last):
+        if self.last is not None and not _better_values(self.scenario, objective, self.last):
             return
         self.last = dict(objective)
         self._tell(objective)
@@ -2314,10 +2326,8 @@ class _Told:
             self._tell(self.last)
 
     def _tell(self, objective: Mapping[str, Any]) -> None:
-        scenario = self.model.scenario
-        known = {}
-        if self.model.bound_model() is not None:
-            known = self.model.known_bounds({**self.model.relaxed, **self.bounding.bounds})
+        scenario = self.scenario
+        known = self.known()
         stage = next(
             (
                 name

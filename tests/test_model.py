@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from planner.check import check_plan
-from planner.model import EvacuationModel, SolveParameters, solve, solve_direct
+from planner.model import (
+    EvacuationModel,
+    SolveParameters,
+    dispatch_alone,
+    solve,
+    solve_direct,
+)
 from planner.plan import Plan, plan_to_dict
 from planner.read import parse_scenario, read_scenario
 from planner.scenario import Scenario
@@ -226,6 +232,15 @@ def test_plans_of_the_dispatchers_are_told_as_they_come(monkeypatch: pytest.Monk
     assert math.isnan(told[1][3]) or told[1][3] <= 120.0
     assert told[0][1] <= told[1][1]
     assert plan.objective["arrival"] == pytest.approx(120.0)
+
+
+def test_the_dispatcher_alone_tells_its_plans_with_no_bound() -> None:
+    # guide.yaml: every family is taken home (12 people); --method greedy proves nothing
+    told: list[tuple[str, float, float, float]] = []
+    scenario = read_scenario(DATA / "guide.yaml")
+    dispatch_alone(scenario, SolveParameters(progress=lambda *args: told.append(args)))
+    assert [(stage, value) for stage, _, value, _ in told] == [("evacuated", 12.0)]
+    assert math.isnan(told[0][3])
 
 
 def test_too_large_for_cp_sat_the_relaxation_guides_the_dispatcher(
