@@ -816,6 +816,30 @@ def test_plan_names_the_outputs_left_out_and_how_to_write_them(tmp_path, monkeyp
     assert f"-o {tmp_path} --redact" in redacted.output.replace("\n", "")
 
 
+def test_the_live_line_ticks_and_shows_the_best_plan_so_far(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    import planner.cli as cli
+
+    monkeypatch.setattr(cli, "err", Console(file=io.StringIO(), force_terminal=True, width=200))
+    line = cli._progress_line(time.monotonic() - 5.0)
+    try:
+        before = line._line().plain
+        # exposure 45,279 against the bound 44,974.5: (45,279 - 44,974.5) / 45,279 = 0.67%
+        line.report("exposure", 1.0, 45279.0, 44974.5)
+        shown = line._line().plain
+        line.report("evacuated", 2.0, 118.0, float("nan"))
+        unbounded = line._line().plain
+    finally:
+        line.stop()
+    assert before.endswith("s  planning...") and float(before.split()[0]) >= 5.0
+    assert shown.endswith("s  exposure: best so far 45,279.00, bound 44,974.50, gap 0.7%")
+    assert float(shown.split()[0]) >= float(before.split()[0])
+    assert unbounded.endswith("s  evacuated: best so far 118.00")
+
+
 def test_a_machine_slower_than_the_measured_pace_leaves_out_more(
     scenario, plan, tmp_path, monkeypatch
 ):
