@@ -2298,7 +2298,8 @@ class _Told:
     """Tells `report` (`SolveParameters.progress`) the objective values of each plan better
     than the last told, as the dispatchers find them: the first objective, in the
     scenario's order, whose bound the plan does not meet (the last when it meets them all),
-    with the tightest bound `known` then that holds for every plan (NaN when none is)."""
+    with the tightest bound `known` then that holds for every plan (NaN when none is;
+    `known` gives none by default, as for the dispatcher alone)."""
 
     def __init__(
         self,
