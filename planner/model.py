@@ -1968,13 +1968,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     bounding = _Bounding(model, params, searchable, deadline)
     told = None
     if params.progress is not None:
-
-        def known() -> dict[str, float]:
-            if model.bound_model() is None:
-                return {}
-            return model.known_bounds({**model.relaxed, **bounding.bounds})
-
-        told = _Told(scenario, params.progress, started, known)
+        told = _Told(scenario, params.progress, started, bounding.known)
     if dispatch is not None:
         # the dispatcher may refine its plan for at most half of the time, or nearly all of
         # it when nothing after it could use the time
@@ -2327,18 +2321,8 @@ class _Told:
             self._tell(self.last)
 
     def _tell(self, objective: Mapping[str, Any]) -> None:
-        scenario = self.scenario
         known = self.known()
-        stage = next(
-            (
-                name
-                for name in scenario.objective
-                if objective.get(name) is None
-                or name not in known
-                or abs(float(objective[name]) - known[name]) > 1e-6
-            ),
-            scenario.objective[-1],
-        )
+        stage = _first_open(self.scenario, objective, known) or self.scenario.objective[-1]
         value = objective.get(stage)
         told = (stage, math.nan if value is None else float(value), known.get(stage, math.nan))
         if told != self.told:
@@ -2366,13 +2350,20 @@ def _true_bounds(
 
 def _meets(scenario: Scenario, plan: Plan, bounds: dict[str, float]) -> bool:
     """True when the plan meets a bound on every objective: it is then proven optimal."""
-    return all(_meets_on(plan, name, bounds) for name in scenario.objective)
+    return all(_meets_on(plan.objective, name, bounds) for name in scenario.objective)
 
 
-def _meets_on(plan: Plan, name: str, bounds: dict[str, float]) -> bool:
-    """True when the plan meets the bound on objective `name`."""
-    value = plan.objective.get(name)
+def _meets_on(values: Mapping[str, Any], name: str, bounds: dict[str, float]) -> bool:
+    """True when objective values `values` (a plan's) meet the bound on objective `name`."""
+    value = values.get(name)
     return name in bounds and value is not None and abs(float(value) - bounds[name]) < 1e-6
+
+
+def _first_open(
+    scenario: Scenario, values: Mapping[str, Any], bounds: dict[str, float]
+) -> str | None:
+    """The first objective, in the scenario's order, whose bound `values` do not meet."""
+    return next((name for name in scenario.objective if not _meets_on(values, name, bounds)), None)
 
 
 def _dispatched(
@@ -2648,13 +2639,17 @@ class _Bounding:
                 return
             self.thread.join(timeout=min(0.1, max(0.0, until - time.monotonic())))
 
+    def known(self) -> dict[str, float]:
+        """The tightest bounds known now that hold for every plan: the static ones and the
+        relaxation's found so far (none off the grid with no bound model)."""
+        if self.model.bound_model() is None:
+            return {}
+        return self.model.known_bounds({**self.model.relaxed, **self.bounds})
+
     def _guide_stage(self, start: Plan) -> str | None:
         """The first stage where `start` does not meet the bounds known, if any."""
         known = self.model.known_bounds(self.bounds)
-        return next(
-            (name for name in self.model.scenario.objective if not _meets_on(start, name, known)),
-            None,
-        )
+        return _first_open(self.model.scenario, start.objective, known)
 
     def ways(self, start: Plan) -> dict[str, frozenset[tuple[str, str, str, str]]] | None:
         """Per group, the way the relaxation's optimum of the first stage where `start` does
