@@ -299,6 +299,11 @@ class _Exchanger:
 
     def _place_room(self, new: dict[str, list[Leg]]) -> bool:
         """Rule 7 at every place with a capacity whose stays the new journeys change."""
+        return self._full_place(new) is None
+
+    def _full_place(self, new: dict[str, list[Leg]]) -> tuple[str, int] | None:
+        """A place with a capacity the new journeys would fill beyond it, and the first
+        second it would (None when rule 7 holds at every place)."""
         delta: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for gid, legs in new.items():
             people = self.s.group_by_id[gid].people
@@ -316,11 +321,11 @@ class _Exchanger:
             first = bisect.bisect_left(events, (changes[0][0], -math.inf))
             last = bisect.bisect_right(events, (changes[-1][0], math.inf))
             count = self._present(place)[first - 1] if first else 0
-            for _, n in sorted([*events[first:last], *changes]):
+            for second, n in sorted([*events[first:last], *changes]):
                 count += n
                 if count > capacity:
-                    return False
-        return True
+                    return place, second
+        return None
 
     def _present(self, place: str) -> list[int]:
         """People at `place` after each of its events (`stays`), kept until a move changes
