@@ -735,8 +735,9 @@ def rows(
 
 def source(r: dict) -> str:
     """Which step made the plan: `cp-sat`, `guided dispatcher` (guided by the relaxation),
-    or `dispatcher` (the planner kept its plan); `+ exchanges` when families then took one
-    another's way on (`planner.exchange`)."""
+    or `dispatcher` (the planner kept its plan); `+ rescue` when families left behind were
+    then taken home in the room it left (`planner.rescue`), `+ exchanges` when families
+    took one another's way on (`planner.exchange`)."""
     if "error" in r:
         return "-"
     stats = r.get("stats", {})
@@ -746,7 +747,11 @@ def source(r: dict) -> str:
     elif method.startswith("greedy"):
         made = "dispatcher"
     else:
-        made = method.removesuffix(", ways on exchanged") or "?"
+        for done in (", ways on exchanged", ", families left behind taken home"):
+            method = method.removesuffix(done)
+        made = method or "?"
+    if stats.get("rescued"):
+        made += " + rescue"
     return made + " + exchanges" if stats.get("exchanges") else made
 
 

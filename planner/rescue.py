@@ -688,6 +688,7 @@ class _Rescuer:
         for v in self.s.vehicles:
             if v.id in self.driven and v.id not in seen:
                 out.append(VehiclePlan(v.id, v.fleet, tuple(self.driven[v.id])))
+        out.sort(key=lambda vp: self.number[vp.id])
         return replace(plan, vehicles=tuple(out))
 
 

@@ -267,9 +267,10 @@ def test_families_taken_home_keep_every_rule_and_nobody_else_moves(
         else:
             assert now.status in ("evacuated", was.status)
     evacuated = {g.id for g in plan.groups if g.status == "evacuated"}
-    for was, now in zip(plan.vehicles, out.vehicles, strict=False):
+    after = {v.id: v for v in out.vehicles}
+    for was in plan.vehicles:
         # a vehicle keeps every leg it had, with the families evacuated aboard (a family
         # taken home may leave the legs it had for its new way)
-        kept = {(leg.from_, leg.depart): leg for leg in now.legs}
+        kept = {(leg.from_, leg.depart): leg for leg in after[was.id].legs}
         for leg in was.legs:
             assert set(leg.groups) & evacuated <= set(kept[leg.from_, leg.depart].groups)
