@@ -49,7 +49,7 @@ import numpy as np
 
 from planner.diagnose import _Explainer, _Way
 from planner.exchange import _carrier, _Exchanger, _past
-from planner.plan import Leg, Plan, VehicleLeg, VehiclePlan, plan_to_dict
+from planner.plan import Leg, LegKind, Plan, VehicleLeg, VehiclePlan, plan_to_dict
 from planner.scenario import FleetKind, Group, Scenario
 
 log = logging.getLogger(__name__)
@@ -559,17 +559,7 @@ class _Rescuer:
                     )
                 )
             elif kind == "foot":
-                way, d = hop[2], hop[3]
-                legs.append(
-                    Leg(
-                        "crossing",
-                        way.src,
-                        way.dst,
-                        self._dt(d),
-                        self._dt(d + way.duration),
-                        crossing=way.name,
-                    )
-                )
+                legs.append(self._along("crossing", hop[2], hop[3], crossing=hop[2].name))
             else:
                 excursion: _Excursion = hop[2]
                 pending = self._pending
@@ -582,17 +572,14 @@ class _Rescuer:
                 else:
                     pending.append(excursion)
                 way, d = excursion.carry[-1]
-                legs.append(
-                    Leg(
-                        "road",
-                        way.src,
-                        way.dst,
-                        self._dt(d),
-                        self._dt(d + way.duration),
-                        vehicle=excursion.vehicle,
-                    )
-                )
+                legs.append(self._along("road", way, d, vehicle=excursion.vehicle))
         return legs
+
+    def _along(self, kind: LegKind, way: _Way, depart: int, **carrier: str) -> Leg:
+        """The leg along a road or crossing leaving at `depart` (seconds from the start)."""
+        return Leg(
+            kind, way.src, way.dst, self._dt(depart), self._dt(depart + way.duration), **carrier
+        )
 
     # --- making it ---------------------------------------------------------------------------
 
