@@ -274,3 +274,35 @@ def test_families_taken_home_keep_every_rule_and_nobody_else_moves(
         kept = {(leg.from_, leg.depart): leg for leg in after[was.id].legs}
         for leg in was.legs:
             assert set(leg.groups) & evacuated <= set(kept[leg.from_, leg.depart].groups)
+
+
+def test_both_dispatchers_plans_have_families_taken_home_before_they_are_weighed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # where the dispatcher's plan is the answer, this process's plan leaves B at the entry
+    # post (nobody evacuated) and the second process's takes B home: weighed as they come,
+    # the second's is better; with B taken home in the room the first leaves (an idle coach,
+    # F2), they are alike and the first is kept
+    import planner.greedy as greedy
+    import planner.model as model
+    from planner.model import SolveParameters, _dispatched
+
+    scenario = _scenario("B")
+    left = replace(_plan(scenario), stats={"method": "greedy"})
+    other = replace(rescued(scenario, left), stats={"method": "greedy"})
+    assert other.objective["evacuated"] == 2
+
+    class Second:
+        seeds = (2,)
+
+        def result(self, until: float) -> Plan:
+            return other
+
+    monkeypatch.setattr(model, "_rival", lambda scenario, seeds, until: Second())
+    monkeypatch.setattr(greedy, "dispatch_seeds", lambda *args, **kwargs: left)
+    params = SolveParameters(time_limit=10, workers=2)
+    now = time.monotonic()
+    kept = _dispatched(scenario, params, now + 5, lambda plan: None, answer=True, rescue_by=now + 9)
+    assert kept.objective["evacuated"] == 2
+    assert kept.stats["rescued"] == 1
+    assert kept.stats["method"] == "greedy, families left behind taken home"
