@@ -2186,11 +2186,7 @@ def _exchanged(scenario: Scenario, plan: Plan, deadline: float) -> Plan:
 
     rescued = _rescued(scenario, plan, deadline)
     out = exchange(scenario, rescued, deadline)
-    if out is rescued:
-        return rescued
-    method = ", ".join(p for p in (str(rescued.stats.get("method", "")), EXCHANGED) if p)
-    status = "optimal" if _meets(scenario, out, out.bound) else out.status
-    return replace(out, status=status, stats=dict(out.stats, method=method))
+    return rescued if out is rescued else _improved(scenario, rescued, out, EXCHANGED)
 
 
 def _rescued(scenario: Scenario, plan: Plan, deadline: float | None) -> Plan:
@@ -2204,7 +2200,13 @@ def _rescued(scenario: Scenario, plan: Plan, deadline: float | None) -> Plan:
     out = rescued(scenario, plan, deadline)
     if out is plan:
         return replace(plan, stats=dict(plan.stats, rescued=0))
-    method = ", ".join(p for p in (str(plan.stats.get("method", "")), RESCUED) if p)
+    return _improved(scenario, plan, out, RESCUED)
+
+
+def _improved(scenario: Scenario, plan: Plan, out: Plan, how: str) -> Plan:
+    """`out`, which a step (`how`) made of `plan`, with its method saying so, judged again
+    on its bounds."""
+    method = ", ".join(p for p in (str(plan.stats.get("method", "")), how) if p)
     status = "optimal" if _meets(scenario, out, out.bound) else out.status
     return replace(out, status=status, stats=dict(out.stats, method=method))
 
