@@ -2442,15 +2442,16 @@ def _dispatched(
         seeds = range(params.seed, params.seed + SEEDS)
         # the second process stops sooner: its plan must still be made and sent by `until`
         early = until - RIVAL_MARGIN * params.time_limit
-        rival = _rival(scenario, seeds[1::2], early) if params.workers >= 2 else None
+        # each plan has its families left behind taken home before the two are weighed,
+        # each in its own process: the one that leaves more room may get more people out
+        rescues = None if rescue_by is None else rescue_by - RIVAL_MARGIN * params.time_limit
+        rival = _rival(scenario, seeds[1::2], early, rescues) if params.workers >= 2 else None
         mine = seeds if rival is None else seeds[0::2]
         best = dispatch_seeds(scenario, mine, until, first, steer=True, driving=None, better=told)
         if rival is not None:
-            # each plan has its families left behind taken home before the two are weighed:
-            # the one that leaves more room may get more people out in the end (this one's
-            # while the second process ends)
             best = _rescued(scenario, best, rescue_by)
-            other = rival.result(max(until, time.monotonic() + RIVAL_MARGIN * params.time_limit))
+            wait = until if rescues is None else rescues + RIVAL_MARGIN * params.time_limit
+            other = rival.result(max(wait, time.monotonic() + RIVAL_MARGIN * params.time_limit))
             if other is not None:
                 other = _rescued(scenario, other, rescue_by)
             best = keep(best, f"seeds {_listed(rival.seeds)}", other)
@@ -2489,15 +2490,24 @@ class _Rival:
     best plan is kept. It counts as one of the solve's `workers`.
     """
 
-    def __init__(self, scenario: Scenario, seeds: Sequence[int], until: float) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seeds: Sequence[int],
+        until: float,
+        rescue_by: float | None = None,
+    ) -> None:
         self.seeds = seeds
         # spawned, not forked: OR-Tools threads and fork do not mix
         context = multiprocessing.get_context("spawn")
         self.receive, send = context.Pipe(duplex=False)
         # the clock both processes share is the wall clock
         ends = time.time() + (until - time.monotonic())
+        rescue_ends = None if rescue_by is None else time.time() + (rescue_by - time.monotonic())
         self.process = context.Process(
-            target=_rival_dispatch, args=(send, scenario, seeds, ends), daemon=True
+            target=_rival_dispatch,
+            args=(send, scenario, seeds, ends, rescue_ends),
+            daemon=True,
         )
         self.process.start()
         send.close()
@@ -2519,29 +2529,43 @@ class _Rival:
         return None
 
 
-def _rival(scenario: Scenario, seeds: Sequence[int], until: float) -> _Rival | None:
-    """A `_Rival` dispatching with `seeds` until `until`, or None where no process can be
-    started: in a daemonic process (a worker of some pools and clusters), or when the
-    system refuses one. The dispatcher alone still makes the plan."""
+def _rival(
+    scenario: Scenario, seeds: Sequence[int], until: float, rescue_by: float | None = None
+) -> _Rival | None:
+    """A `_Rival` dispatching with `seeds` until `until` (and taking its families left
+    behind home by `rescue_by`, when given), or None where no process can be started: in a
+    daemonic process (a worker of some pools and clusters), or when the system refuses one.
+    The dispatcher alone still makes the plan."""
     if not seeds or multiprocessing.current_process().daemon:
         return None
     try:
-        return _Rival(scenario, seeds, until)
+        return _Rival(scenario, seeds, until, rescue_by)
     except Exception as e:  # a second plan is worth less than the first: go on without
         log.warning("no second dispatcher: %s", e)
         return None
 
 
-def _rival_dispatch(send: Any, scenario: Scenario, seeds: Sequence[int], ends: float) -> None:
-    """`_Rival`'s process: dispatch until `ends` (a `time.time()` value) and send the plan.
-    Its ways are chosen with the time in vehicles weighed, with no first dispatch without
-    it: the first process tries both, and on a country the weighed one is the better one
-    (see `planner.greedy.DRIVING_WEIGHT`)."""
+def _rival_dispatch(
+    send: Any,
+    scenario: Scenario,
+    seeds: Sequence[int],
+    ends: float,
+    rescue_ends: float | None = None,
+) -> None:
+    """`_Rival`'s process: dispatch until `ends` (a `time.time()` value), take the plan's
+    families left behind home by `rescue_ends` when given (`_rescued`, beside the first
+    process doing the same with its own), and send the plan. Its ways are chosen with the
+    time in vehicles weighed, with no first dispatch without it: the first process tries
+    both, and on a country the weighed one is the better one (see
+    `planner.greedy.DRIVING_WEIGHT`)."""
     from planner.greedy import DRIVING_WEIGHT, dispatch_seeds
 
     try:
         until = time.monotonic() + ends - time.time()
-        send.send(dispatch_seeds(scenario, seeds, until, steer=True, driving=DRIVING_WEIGHT))
+        plan = dispatch_seeds(scenario, seeds, until, steer=True, driving=DRIVING_WEIGHT)
+        if rescue_ends is not None:
+            plan = _rescued(scenario, plan, time.monotonic() + rescue_ends - time.time())
+        send.send(plan)
     finally:
         send.close()
 

@@ -298,7 +298,7 @@ def test_both_dispatchers_plans_have_families_taken_home_before_they_are_weighed
         def result(self, until: float) -> Plan:
             return other
 
-    monkeypatch.setattr(model, "_rival", lambda scenario, seeds, until: Second())
+    monkeypatch.setattr(model, "_rival", lambda scenario, seeds, until, rescue_by: Second())
     monkeypatch.setattr(greedy, "dispatch_seeds", lambda *args, **kwargs: left)
     params = SolveParameters(time_limit=10, workers=2)
     now = time.monotonic()
