@@ -264,6 +264,7 @@ class _Explainer:
         self.into: dict[str, list[_Way]] = defaultdict(list)
         self._build_ways()
         self._reach_cache: dict[tuple[str, bool], dict[str, int]] = {}
+        self._closures: dict[int, tuple[list[int], list[int]]] = {}
         self._free_cache: dict[tuple[Any, ...], Any] = {}
         self._searches: dict[tuple[Any, ...], dict[str, int]] = {}
         self._drives: dict[str, dict[tuple[str, str], int]] = {}
@@ -338,18 +339,29 @@ class _Explainer:
             self.into[v].append(way)
 
     def _road_depart(self, way: _Way, x: int, end: int, grid: bool) -> int | None:
-        """Earliest departure at or after x whose leg overlaps no closure and ends by end."""
+        """Earliest departure at or after x whose leg overlaps no closure and ends by end
+        (on the step grid with `grid`)."""
+        starts, ends = self._closed(way)
+        span = max(way.duration, 1)
         d = _up(x, self.step) if grid else x
-        moved = True
-        while moved:
-            moved = False
-            for c1, c2 in way.closures:
-                if d < c2 and c1 < d + max(way.duration, 1):
-                    d = _up(c2, self.step) if grid else c2
-                    moved = True
-            if d + way.duration > end:
-                return None
-        return d
+        i = bisect.bisect_right(ends, d)
+        while i < len(starts) and starts[i] < d + span:
+            d = _up(ends[i], self.step) if grid else ends[i]
+            i = bisect.bisect_right(ends, d)
+        return d if d + way.duration <= end else None
+
+    def _closed(self, way: _Way) -> tuple[list[int], list[int]]:
+        """A road's closures merged, in time order: their starts and their ends."""
+        key = id(way)
+        if key not in self._closures:
+            merged: list[list[int]] = []
+            for a, b in sorted(way.closures):
+                if merged and a <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], b)
+                else:
+                    merged.append([a, b])
+            self._closures[key] = ([a for a, _ in merged], [b for _, b in merged])
+        return self._closures[key]
 
     def _crossing_depart(
         self,

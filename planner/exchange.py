@@ -221,14 +221,18 @@ class _Exchanger:
 
     def _can_start(self, group: Group, stop: _Stop, leg: Leg) -> bool:
         """Rule 2 and rule 6's check-in: `group`, at `stop`, can take `leg` next."""
+        return stop.there + self.lead(stop.came, leg) <= leg.depart
+
+    def lead(self, came: str | None, leg: Leg) -> timedelta:
+        """How long before `leg` departs a family that came by `came` (None: where it
+        starts) must be at its place: a flight or sailing's check-in (or the place's
+        transfer, the longer), the transfer on a change of carrier (rules 2 and 6)."""
         place = self.s.locations[leg.from_]
         if leg.service is not None:
-            service = self.s.service_by_id[leg.service]
-            return stop.there <= leg.depart - max(service.check_in, place.transfer)
-        if stop.came is None:
-            return stop.there <= leg.depart
-        change = stop.came != _carrier(leg)
-        return stop.there + (place.transfer if change else timedelta(0)) <= leg.depart
+            return max(self.s.service_by_id[leg.service].check_in, place.transfer)
+        if came is None or came == _carrier(leg):
+            return timedelta(0)
+        return place.transfer
 
     def _accepted(self, group: Group, legs: list[Leg]) -> bool:
         """Rules 5 and 6: the group holds documents every crossing and service accepts."""

@@ -2450,7 +2450,7 @@ def _dispatched(
         best = dispatch_seeds(scenario, mine, until, first, steer=True, driving=None, better=told)
         if rival is not None:
             best = _rescued(scenario, best, rescue_by)
-            wait = until if rescues is None else rescues + RIVAL_MARGIN * params.time_limit
+            wait = until if rescue_by is None else rescue_by
             other = rival.result(max(wait, time.monotonic() + RIVAL_MARGIN * params.time_limit))
             if other is not None:
                 other = _rescued(scenario, other, rescue_by)

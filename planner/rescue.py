@@ -162,8 +162,8 @@ class _Rescuer:
             for leg in vp.legs:
                 self.itinerary[vp.id].append(
                     _Trip(
-                        self._sec(leg.depart),
-                        self._sec(leg.arrive),
+                        self.ex._seconds(leg.depart),
+                        self.ex._seconds(leg.arrive),
                         leg.from_,
                         leg.to,
                         vp.id,
@@ -184,15 +184,10 @@ class _Rescuer:
         self.number = {v.id: n for n, v in enumerate(self.s.vehicles)}
         self.place_ids = list(self.s.locations)
         self.place_number = {p: n for n, p in enumerate(self.place_ids)}
-        self._closed: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
         self._drives: dict[tuple[str, str, str, int], Any] = {}
         self._statics: dict[str, dict[tuple[str, str], int]] = {}
         self._banned: set[str] = set()
         self._not_before: dict[str, int] = {}
-        self._pending: list[_Excursion] = []
-
-    def _sec(self, when: datetime) -> int:
-        return int(round((when - self.s.start).total_seconds()))
 
     def _dt(self, seconds: int) -> datetime:
         return self.s.start + timedelta(seconds=seconds)
@@ -219,30 +214,6 @@ class _Rescuer:
                 for b, t in lengths.items()
             }
         return self._statics[kind.id]
-
-    def _road_depart(self, way: _Way, x: int, end: int) -> int | None:
-        """The earliest departure on the step grid at or after `x` whose drive along the road
-        meets none of its closures, when it arrives by `end`."""
-        closed = self._closed.get((way.src, way.dst))
-        if closed is None:
-            merged: list[list[int]] = []
-            for a, b in sorted(way.closures):
-                if merged and a <= merged[-1][1]:
-                    merged[-1][1] = max(merged[-1][1], b)
-                else:
-                    merged.append([a, b])
-            closed = self._closed[(way.src, way.dst)] = (
-                [a for a, _ in merged],
-                [b for _, b in merged],
-            )
-        starts, ends = closed
-        span = max(way.duration, 1)
-        d = -(-x // self.step) * self.step
-        i = bisect.bisect_right(ends, d)
-        while i < len(starts) and starts[i] < d + span:
-            d = -(-ends[i] // self.step) * self.step
-            i = bisect.bisect_right(ends, d)
-        return d if d + way.duration <= end else None
 
     def _drive(
         self, kind: FleetKind, src: str, dst: str, t: int, end: float
@@ -277,7 +248,7 @@ class _Rescuer:
             for way in self.x.out[p]:
                 if not self._drivable(kind, way):
                     continue
-                leave = self._road_depart(way, now, self.end)
+                leave = self.x._road_depart(way, now, self.end, True)
                 if leave is not None and leave + way.duration < best.get(way.dst, INF):
                     best[way.dst] = leave + way.duration
                     pred[way.dst] = (p, way, leave)
@@ -288,7 +259,7 @@ class _Rescuer:
         """Where and when the vehicle stands idle: (place, from, until), until its next leg,
         the last until INF."""
         vehicle = self.s.vehicle_by_id[vid]
-        p, t = vehicle.at, max(0, self._sec(vehicle.available))
+        p, t = vehicle.at, max(0, self.ex._seconds(vehicle.available))
         for trip in self.itinerary.get(vid, ()):
             if trip.depart > t:
                 yield p, t, trip.depart
@@ -340,7 +311,7 @@ class _Rescuer:
             if drive is None:
                 continue
             there, come = drive
-            depart = self._road_depart(way, max(x, there), self.end)
+            depart = self.x._road_depart(way, max(x, there), self.end, True)
             if depart is None or not self._returns(
                 vehicle.id, at, until, way.dst, depart + way.duration
             ):
@@ -375,11 +346,12 @@ class _Rescuer:
 
     def _room_on(self, group: Group, trip: _Trip) -> bool:
         room = ("vehicle", trip.vehicle, trip.src, self._dt(trip.depart))
-        return self.ex.used[room] + group.seats <= self.ex.capacity_of[trip.vehicle]
+        return self.ex.used.get(room, 0) + group.seats <= self.ex.capacity_of[trip.vehicle]
 
-    def way_home(self, group: Group) -> list[Leg] | None:
+    def way_home(self, group: Group) -> tuple[list[Leg], list[_Excursion]] | None:
         """The earliest way home the room left allows the group, as its whole new journey
-        (what it keeps of its journey and the way on), or None. The group's own journey is
+        (what it keeps of its journey and the way on) and the idle vehicles driven for it,
+        or None. The group's own journey is
         taken out of the room before the search."""
         ex = self.ex
         old = ex.legs[group.id]
@@ -391,7 +363,7 @@ class _Rescuer:
             for leg in old:
                 ex._use(group, leg, 1)
 
-    def _search(self, group: Group, old: list[Leg]) -> list[Leg] | None:
+    def _search(self, group: Group, old: list[Leg]) -> tuple[list[Leg], list[_Excursion]] | None:
         ex = self.ex
         shut = self._full_hours(group)
         dests = set(group.destinations)
@@ -409,10 +381,10 @@ class _Rescuer:
                 heapq.heappush(heap, (t, order, *state))
 
         # sources: where it starts, and each place its journey takes it to
-        relax((group.at, None), max(0, self._sec(group.ready)), ("source", 0))
+        relax((group.at, None), max(0, self.ex._seconds(group.ready)), ("source", 0))
         for n, leg in enumerate(old, start=1):
             if leg.to not in dests:
-                relax((leg.to, _carrier(leg)), self._sec(leg.arrive), ("source", n))
+                relax((leg.to, _carrier(leg)), self.ex._seconds(leg.arrive), ("source", n))
         scanned: set[str] = set()
         not_before = self._not_before
 
@@ -439,36 +411,30 @@ class _Rescuer:
             # the plan's vehicles: staying aboard, or any leg with seats after the transfer
             # (looked at once per place, when first reached: a later arrival only adds
             # staying aboard)
-            trips: list[_Trip] = []
+            aboard = None
             if came is not None and came in self.itinerary:
-                for trip in self.itinerary[came]:
-                    if trip.src == p and trip.depart >= t:
-                        if soon_enough(trip.dst, trip.arrive):
-                            trips.append(trip)
-                        break
+                legs = self.itinerary[came]
+                aboard = next((x for x in legs if x.src == p and x.depart >= t), None)
             first = p not in scanned  # the soonest the group can change carrier here
+            trips: list[_Trip] = []
             if first:
                 scanned.add(p)
                 here = self.from_place.get(p, [])
-                seen: set[tuple[str, str | None]] = set()
-                for trip in here[bisect.bisect_left(here, change, key=lambda trip: trip.depart) :]:
-                    if (trip.dst, trip.crossing) in seen or not soon_enough(trip.dst, trip.arrive):
-                        continue
-                    if self._room_on(group, trip) and self._may_cross(group, trip, shut):
+                trips = here[bisect.bisect_left(here, change, key=lambda trip: trip.depart) :]
+            seen: set[tuple[str, str | None]] = set()  # the first of each scanned will do
+            for trip in [aboard, *trips] if aboard is not None else trips:
+                if (trip.dst, trip.crossing) in seen or not soon_enough(trip.dst, trip.arrive):
+                    continue
+                if self._room_on(group, trip) and self._may_cross(group, trip, shut):
+                    if trip is not aboard:
                         seen.add((trip.dst, trip.crossing))
-                        trips.append(trip)
-            for trip in trips:
-                if trip.vehicle != came and trip.depart < change:
-                    continue
-                if not self._room_on(group, trip) or not self._may_cross(group, trip, shut):
-                    continue
-                relax((trip.dst, trip.vehicle), trip.arrive, ("trip", state, trip))
+                    relax((trip.dst, trip.vehicle), trip.arrive, ("trip", state, trip))
             for way in self.x.out[p]:
                 if way.kind in ("flight", "sailing"):
                     service = self.s.service_by_id[way.name]
                     if (
                         self.x._docs(group, way)
-                        and ex.used[("service", way.name)] + group.seats <= service.seats
+                        and ex.used.get(("service", way.name), 0) + group.seats <= service.seats
                         and t <= way.departs - max(way.check_in, transfer)
                         and way.arrives <= self.end
                         and soon_enough(way.dst, way.arrives)
@@ -502,7 +468,7 @@ class _Rescuer:
                 for way in self.x.out[p]:
                     if not self._drivable(kind, way):
                         continue
-                    on = self._road_depart(way, no_sooner(t, way), self.end)
+                    on = self.x._road_depart(way, no_sooner(t, way), self.end, True)
                     if on is None or not self._returns(
                         excursion.vehicle, excursion.at, excursion.until, way.dst, on + way.duration
                     ):
@@ -522,15 +488,16 @@ class _Rescuer:
 
     def _journey(
         self, group: Group, old: list[Leg], state: _State, pred: dict[_State, tuple[Any, ...]]
-    ) -> list[Leg]:
-        """The group's new journey ending at `state`: the legs it keeps and those found."""
+    ) -> tuple[list[Leg], list[_Excursion]]:
+        """The group's new journey ending at `state`: the legs it keeps and those found; and
+        the idle vehicles driven for it."""
         hops: list[tuple[Any, ...]] = []
         how = pred[state]
         while how[0] != "source":
             hops.append(how)
             how = pred[how[1]]
         legs = list(old[: how[1]])
-        self._pending = []
+        pending: list[_Excursion] = []
         for hop in reversed(hops):
             kind = hop[0]
             if kind == "trip":
@@ -562,7 +529,6 @@ class _Rescuer:
                 legs.append(self._along("crossing", hop[2], hop[3], crossing=hop[2].name))
             else:
                 excursion: _Excursion = hop[2]
-                pending = self._pending
                 if (
                     pending
                     and pending[-1].vehicle == excursion.vehicle
@@ -573,7 +539,7 @@ class _Rescuer:
                     pending.append(excursion)
                 way, d = excursion.carry[-1]
                 legs.append(self._along("road", way, d, vehicle=excursion.vehicle))
-        return legs
+        return legs, pending
 
     def _along(self, kind: LegKind, way: _Way, depart: int, **carrier: str) -> Leg:
         """The leg along a road or crossing leaving at `depart` (seconds from the start)."""
@@ -591,10 +557,10 @@ class _Rescuer:
         self._banned = set()
         self._not_before = {}
         for _ in range(RETRIES):
-            legs = self.way_home(group)
-            if legs is None:
+            found = self.way_home(group)
+            if found is None:
                 return False
-            excursions = list(self._pending)
+            legs, excursions = found
             driven = Counter(e.vehicle for e in excursions)
             twice = {vid for vid, n in driven.items() if n > 1}
             if twice:
@@ -622,15 +588,8 @@ class _Rescuer:
             if leg.to != place:
                 continue
             on = legs[n + 1]
-            if on.service is not None:
-                service = self.s.service_by_id[on.service]
-                wait = max(service.check_in, self.s.locations[place].transfer)
-            elif _carrier(on) != _carrier(leg):
-                wait = self.s.locations[place].transfer
-            else:
-                wait = timedelta(0)
-            needed = self._sec(on.depart - wait)
-            if needed > self._sec(leg.arrive) and needed > self._not_before.get(place, -1):
+            needed = self.ex._seconds(on.depart - self.ex.lead(_carrier(leg), on))
+            if needed > self.ex._seconds(leg.arrive) and needed > self._not_before.get(place, -1):
                 self._not_before[place] = needed
                 return True
         return False
@@ -663,20 +622,13 @@ class _Rescuer:
         """`plan` with the legs driven for the families taken home in its vehicles' lists."""
         if not self.driven:
             return plan
-        out = []
-        seen = set()
-        for vp in plan.vehicles:
-            seen.add(vp.id)
-            extra = self.driven.get(vp.id)
-            if extra:
-                legs = tuple(sorted([*vp.legs, *extra], key=lambda leg: leg.depart))
-                vp = replace(vp, legs=legs)
-            out.append(vp)
-        for v in self.s.vehicles:
-            if v.id in self.driven and v.id not in seen:
-                out.append(VehiclePlan(v.id, v.fleet, tuple(self.driven[v.id])))
-        out.sort(key=lambda vp: self.number[vp.id])
-        return replace(plan, vehicles=tuple(out))
+        by_id = {vp.id: vp for vp in plan.vehicles}
+        for vid, extra in self.driven.items():
+            vp = by_id.get(vid, VehiclePlan(vid, self.fleet_of[vid], ()))
+            legs = tuple(sorted([*vp.legs, *extra], key=lambda leg: leg.depart))
+            by_id[vid] = replace(vp, legs=legs)
+        vehicles = sorted(by_id.values(), key=lambda vp: self.number[vp.id])
+        return replace(plan, vehicles=tuple(vehicles))
 
 
 def rescue(ex: _Exchanger, plan: Plan, deadline: float | None) -> tuple[Plan, int]:
