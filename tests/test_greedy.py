@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from planner.check import check_plan
 from planner.greedy import (
     FILL_WAIT,
+    Podium,
     _Dispatcher,
     _Index,
     dispatch,
@@ -233,6 +234,25 @@ def test_several_seeds_keep_the_best_plan_and_hand_over_the_first_seeds() -> Non
     # with no time left, one dispatch with the first seed and nothing more
     late = dispatch_seeds(ONE_TRIP, [worse[0], better[0]], deadline=time.monotonic() - 1)
     assert late.objective["evacuated"] == 3
+
+
+def test_the_podium_keeps_the_best_dispatches_best_first() -> None:
+    # ONE_TRIP: F1 and F3 (4 people) with one seed, F2 (3) with another; every way of a
+    # seed gives the same plan, so the podium holds two however large it is: the best and
+    # one runner-up
+    by_seed = {seed: dispatch(ONE_TRIP, seed=seed).objective["evacuated"] for seed in range(12)}
+    worse = next(seed for seed, people in by_seed.items() if people == 3)
+    better = next(seed for seed, people in by_seed.items() if people == 4)
+    podium = Podium(3)
+    plan = dispatch_seeds(ONE_TRIP, [worse, better], podium=podium)
+    assert plan.objective["evacuated"] == 4
+    plans = list(podium.runners_up())
+    assert [p.objective["evacuated"] for p in plans] == [3]
+    assert {g.id for g in plans[0].groups if g.status == "evacuated"} == {"F2"}
+    written_and_checked(ONE_TRIP, plans[0])
+    podium = Podium(1)
+    dispatch_seeds(ONE_TRIP, [worse, better], podium=podium)
+    assert list(podium.runners_up()) == []
 
 
 def test_steering_sends_early_families_where_seats_went_empty() -> None:

@@ -298,7 +298,7 @@ def test_both_dispatchers_plans_have_families_taken_home_before_they_are_weighed
         def result(self, until: float) -> Plan:
             return other
 
-    monkeypatch.setattr(model, "_rival", lambda scenario, seeds, until, rescue_by: Second())
+    monkeypatch.setattr(model, "_rival", lambda *args: Second())
     monkeypatch.setattr(greedy, "dispatch_seeds", lambda *args, **kwargs: left)
     params = SolveParameters(time_limit=10, workers=2)
     now = time.monotonic()
@@ -306,3 +306,90 @@ def test_both_dispatchers_plans_have_families_taken_home_before_they_are_weighed
     assert kept.objective["evacuated"] == 2
     assert kept.stats["rescued"] == 1
     assert kept.stats["method"] == "greedy, families left behind taken home"
+
+
+def _runner_up_plans() -> tuple[Scenario, Plan, Plan]:
+    """The scenario of data/rescue/runner_up.yaml and its two plans: the better one (X on
+    F2) and the runner-up (X on F1), Y left in town by both."""
+    s = read_scenario(DATA / "runner_up.yaml")
+    drive = VehicleLeg("road", "town", "airport", _at(s, 0), _at(s, 1), ("X",))
+    plans = []
+    for flight, departs, lands in (("F2", 5, 6), ("F1", 3, 7)):
+        legs = {
+            "X": (
+                Leg("road", "town", "airport", _at(s, 0), _at(s, 1), vehicle="bus-1"),
+                Leg("flight", "airport", "home", _at(s, departs), _at(s, lands), service=flight),
+            ),
+            "Y": (),
+        }
+        groups = tuple(
+            GroupPlan(
+                gid,
+                2,
+                group_status(s, s.group_by_id[gid], journey),
+                None if journey else "left",
+                journey,
+            )
+            for gid, journey in legs.items()
+        )
+        plans.append(
+            Plan(
+                scenario=s.name,
+                status="feasible",
+                objective=evaluate_objectives(s, legs),
+                bound={},
+                groups=groups,
+                vehicles=(VehiclePlan("bus-1", "bus", (drive,)),),
+                stats={"method": "greedy"},
+            )
+        )
+    return s, plans[0], plans[1]
+
+
+def test_a_runner_up_taken_home_beats_the_better_plan() -> None:
+    from planner.model import _rescued_best
+
+    scenario, first, second = _runner_up_plans()
+    _checked(scenario, first)
+    _checked(scenario, second)
+    assert first.objective == {"evacuated": 2, "exposure": 36, "arrival": 36, "makespan": 6}
+    assert second.objective == {"evacuated": 2, "exposure": 38, "arrival": 38, "makespan": 7}
+    # the better plan alone: nobody more home
+    alone = _rescued_best(scenario, first, [], None)
+    assert alone.objective == first.objective
+    assert alone.stats["rescued"] == 0
+    # with the runner-up: the bus comes back for Y, who flies on F2
+    kept = _rescued_best(scenario, first, [second], None)
+    _checked(scenario, kept)
+    assert kept.objective == {"evacuated": 4, "exposure": 26, "arrival": 26, "makespan": 7}
+    assert _hops(kept, "Y") == [("town", "airport", 2, 3, "bus-1"), ("airport", "home", 5, 6, "F2")]
+    assert _drives(kept, "bus-1") == [
+        ("town", "airport", 0, ("X",)),
+        ("airport", "town", 1, ()),
+        ("town", "airport", 2, ("Y",)),
+    ]
+    assert kept.stats["rescued"] == 1
+    assert kept.stats["method"] == "greedy, families left behind taken home"
+
+
+def test_runners_up_only_in_the_time_they_leave() -> None:
+    from planner.model import _rescued_best
+
+    scenario, first, second = _runner_up_plans()
+    # the runner-up must end `spare` seconds before the deadline: it has no time
+    now = time.monotonic()
+    kept = _rescued_best(scenario, first, [second], now + 100, spare=100)
+    assert kept.objective == first.objective
+
+
+def test_a_runner_up_that_breaks_a_rule_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the runners-up are checked only when kept: were the check to find a rule broken (a
+    # fault of the search), the better plan, taken home as far as it can be, is kept
+    import planner.check
+    from planner.model import _rescued_best
+
+    scenario, first, second = _runner_up_plans()
+    monkeypatch.setattr(planner.check, "check_plan", lambda scenario, data: ["a rule broken"])
+    kept = _rescued_best(scenario, first, [second], None)
+    assert kept.objective == first.objective
+    assert kept.stats["rescued"] == 0
