@@ -247,10 +247,17 @@ def validate(
         scenario = read_scenario(scenario_path)
     except InputError as e:
         raise _fail_input(e) from None
+    from planner.outputs.view import plural
+
+    counts = (
+        plural(len(scenario.locations), "place"),
+        plural(len(scenario.vehicles), "vehicle"),
+        plural(len(scenario.crossings), "crossing"),
+        plural(len(scenario.services), "flight or sailing", "flights and sailings"),
+    )
     out.print(
-        f"{scenario_path}: valid. {scenario.people:,} people in {len(scenario.groups):,} groups, "
-        f"{len(scenario.locations)} places, {len(scenario.vehicles)} vehicles, "
-        f"{len(scenario.crossings)} crossings, {len(scenario.services)} flights and sailings.",
+        f"{scenario_path}: valid. {plural(scenario.people, 'person', 'people')} in "
+        f"{plural(len(scenario.groups), 'group')}, {', '.join(counts)}.",
         markup=False,
     )
     graph = build_network(scenario)

@@ -546,3 +546,17 @@ def test_damaged_scenarios_fail_only_with_problems(data: st.DataObject) -> None:
         assert error.problems
         # an inserted newline adds a line: positions are within the damaged text
         assert all(p.line <= damaged.count("\n") + 2 for p in error.problems)
+
+
+def test_validate_sums_the_scenario_up_in_words() -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    path = DATA / "rescue" / "runner_up.yaml"
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0
+    assert (
+        "valid. 4 people in 2 groups, 3 places, 1 vehicle, 0 crossings, 2 flights and sailings."
+        in result.output.replace("\n", " ")
+    )

@@ -22,8 +22,8 @@ STATUS_TEXT = {"evacuated": "evacuated", "safe": "safe", "left_behind": "left be
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
-    """`1 seat`, `2 seats`, `1 person`, `3 people`."""
-    return f"{count} {one if count == 1 else (many or one + 's')}"
+    """`1 seat`, `2 seats`, `1 person`, `3 people`, `1,200 people`."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 def parse_time(text: str) -> datetime:
