@@ -862,3 +862,22 @@ def test_a_machine_slower_than_the_measured_pace_leaves_out_more(
     assert "itineraries.md" in names and "run-sheets/van-1.md" in names
     assert "manifests/RESCUE-1.md" in names and "report.html" in names
     assert written.skipped == [n for n in ORDER[3:] if n != "report.html"]
+
+
+def test_the_summary_cuts_long_reasons_short_between_words():
+    from planner.cli import _shortened
+
+    flights = ", ".join(f"HX{n} (180 of 180 seats taken)" for n in range(100, 110))
+    # kept as it is up to the limit
+    assert _shortened("no seats left", limit=60) == "no seats left"
+    # the first two thirds of the limit cut after a word (37 characters), then the last
+    # clause when it fits in the rest (20 of 23)
+    assert (
+        _shortened(f"flights full: {flights}; it waits at the port", limit=60)
+        == "flights full: HX100 (180 of 180 seats [...] it waits at the port"
+    )
+    # no clause: the last 23 characters, from the first whole word
+    assert (
+        _shortened(f"flights full: {flights}", limit=60)
+        == "flights full: HX100 (180 of 180 seats [...] of 180 seats taken)"
+    )
