@@ -26,9 +26,6 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True)
 SHOWN = 20
 """Groups not evacuated listed in the summary; the rest are in plan.json and the report."""
-REASON_SHOWN = 300
-"""Characters of a reason the summary shows: one that lists every full flight of a week runs
-to thousands; its beginning and its last clause are shown (`_shortened`)."""
 SUMMARY_SECONDS = 1.0
 """Seconds of `planner plan`'s time limit kept for the summary, after the outputs."""
 EXIT_SECONDS = 1.5
@@ -104,33 +101,18 @@ def print_summary(
         if neck:
             out.print(f"Main bottleneck: {neck}", markup=False)
         out.print("Not evacuated:")
+        from planner.outputs.view import shortened
+
         missed = [g for g in plan.groups if g.status != "evacuated"]
-        shortened = False
+        cut = False
         for g in missed[:SHOWN]:
-            reason = _shortened(g.reason or "")
-            shortened = shortened or reason != g.reason
+            reason = shortened(g.reason or "")
+            cut = cut or reason != g.reason
             out.print(f"  {g.id} ({g.people}): {g.status}, {reason}", markup=False)
         if len(missed) > SHOWN:
             out.print(f"  ... and {len(missed) - SHOWN} more groups: see plan.json and the report")
-        if shortened:
+        if cut:
             out.print("Reasons cut short here ([...]) are in full in plan.json and the report.")
-
-
-def _shortened(reason: str, limit: int = REASON_SHOWN) -> str:
-    """`reason` when it has at most `limit` characters; else its beginning and its end (from
-    its last clause, after "; ", when that fits), cut between words, with "[...]" between:
-    about `limit` characters in all."""
-    if len(reason) <= limit:
-        return reason
-    head = reason[: 2 * limit // 3].rsplit(" ", 1)[0]
-    rest = reason[len(head) :]
-    tail = rest[-(limit - len(head)) :]
-    clause = rest.rfind("; ")
-    if clause >= 0 and len(rest) - clause - 2 <= limit - len(head):
-        tail = rest[clause + 2 :]
-    elif " " in tail:
-        tail = tail.split(" ", 1)[1]
-    return f"{head} [...] {tail}"
 
 
 class _progress_line:

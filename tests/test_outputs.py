@@ -865,19 +865,36 @@ def test_a_machine_slower_than_the_measured_pace_leaves_out_more(
 
 
 def test_the_summary_cuts_long_reasons_short_between_words():
-    from planner.cli import _shortened
+    from planner.outputs.view import shortened
 
     flights = ", ".join(f"HX{n} (180 of 180 seats taken)" for n in range(100, 110))
     # kept as it is up to the limit
-    assert _shortened("no seats left", limit=60) == "no seats left"
+    assert shortened("no seats left", limit=60) == "no seats left"
     # the first two thirds of the limit cut after a word (37 characters), then the last
     # clause when it fits in the rest (20 of 23)
     assert (
-        _shortened(f"flights full: {flights}; it waits at the port", limit=60)
+        shortened(f"flights full: {flights}; it waits at the port", limit=60)
         == "flights full: HX100 (180 of 180 seats [...] it waits at the port"
     )
     # no clause: the last 23 characters, from the first whole word
     assert (
-        _shortened(f"flights full: {flights}", limit=60)
+        shortened(f"flights full: {flights}", limit=60)
         == "flights full: HX100 (180 of 180 seats [...] of 180 seats taken)"
     )
+
+
+def test_the_report_opens_a_long_reason_on_a_click(scenario, plan):
+    from planner.outputs.report import report_html
+    from planner.outputs.view import shortened
+
+    long = "no flight had room: " + ", ".join(f"HX{n} (180 of 180 seats taken)" for n in range(40))
+    left = next(g["id"] for g in plan["groups"] if g["status"] != "evacuated")
+    data = json.loads(json.dumps(plan))
+    for g in data["groups"]:
+        if g["id"] == left:
+            g["reason"] = long
+    html = report_html(PlanView(scenario, data))
+    assert f'<details class="reason"><summary>{shortened(long)}</summary>{long}</details>' in html
+    # a short reason stays as it is
+    short = next(g for g in plan["groups"] if g["status"] != "evacuated" and g["id"] != left)
+    assert f"<td>{short['reason']}</td>" in html

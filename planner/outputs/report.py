@@ -12,7 +12,7 @@ from pathlib import Path
 
 from planner.outputs.charts import crossing_load_svg, detail_places, map_svg, timeline_svg
 from planner.outputs.clock import day_clock, local, zone_column
-from planner.outputs.view import PlanView
+from planner.outputs.view import PlanView, shortened
 
 CSS = """
 :root { --ink: #1d2430; --muted: #5b6573; --line: #d5dae1; --danger: #c0392b;
@@ -25,6 +25,8 @@ h2 { font-size: 17px; margin: 26px 0 8px; border-bottom: 2px solid var(--line);
   padding-bottom: 3px; }
 h3 { font-size: 14px; margin: 14px 0 4px; }
 p.note, .muted { color: var(--muted); }
+details.reason summary { cursor: pointer; }
+details.reason[open] summary { color: var(--muted); margin-bottom: 4px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 8px; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; }
 .card .value { font-size: 20px; font-weight: 600; }
@@ -176,7 +178,7 @@ def _not_evacuated(view: PlanView) -> str:
         f'<tr class="{_e(g.status)}"><td>{_e(g.id)}</td><td class="num">{g.people}</td>'
         f'<td>{_e(g.priority)}</td><td class="status">{_e(g.status_text)}</td>'
         f"<td>{_e(view.place_name(g.end_place))}</td>"
-        f"<td>{_e(view.scrub(g.reason) or '-')}</td></tr>"
+        f"<td>{_reason(view.scrub(g.reason) or '-')}</td></tr>"
         for g in rows
     )
     people = sum(g.people for g in rows)
@@ -186,6 +188,15 @@ def _not_evacuated(view: PlanView) -> str:
         "<th>priority</th><th>status</th><th>where</th><th>reason</th></tr></thead>"
         f"<tbody>{body}</tbody></table>"
     )
+
+
+def _reason(text: str) -> str:
+    """A reason for the table: a long one cut short (`shortened`), the whole of it one
+    click away."""
+    short = shortened(text)
+    if short == text:
+        return _e(text)
+    return f'<details class="reason"><summary>{_e(short)}</summary>{_e(text)}</details>'
 
 
 def _vehicles_rows(view: PlanView) -> str:

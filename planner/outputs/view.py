@@ -26,6 +26,29 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
+REASON_SHOWN = 300
+"""Characters of a reason shown where space is short (the summary of `planner plan`, the
+report's table before it is opened): one that lists every full flight of a week runs to
+thousands."""
+
+
+def shortened(text: str, limit: int = REASON_SHOWN) -> str:
+    """`text` when it has at most `limit` characters; else its beginning and its end (from
+    its last clause, after "; ", when that fits), cut between words, with "[...]" between:
+    about `limit` characters in all."""
+    if len(text) <= limit:
+        return text
+    head = text[: 2 * limit // 3].rsplit(" ", 1)[0]
+    rest = text[len(head) :]
+    tail = rest[-(limit - len(head)) :]
+    clause = rest.rfind("; ")
+    if clause >= 0 and len(rest) - clause - 2 <= limit - len(head):
+        tail = rest[clause + 2 :]
+    elif " " in tail:
+        tail = tail.split(" ", 1)[1]
+    return f"{head} [...] {tail}"
+
+
 def parse_time(text: str) -> datetime:
     """An ISO 8601 time with offset from plan.json, as an aware datetime.
 
