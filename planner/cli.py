@@ -87,7 +87,7 @@ def print_summary(
         if v is not None:
             gap = abs(float(v) - float(b)) / abs(float(v)) if float(v) else 0.0
             gap_text = f", gap {100 * gap:.2f}%"
-        bounds.append(f"{name} {v} (bound {b}{gap_text})")
+        bounds.append(f"{name} {_number(v)} (bound {_number(b)}{gap_text})")
     table.add_row("status", plan.status + (" (proven)" if plan.status == "optimal" else ""))
     if bounds:
         table.add_row("objectives", "; ".join(bounds))
@@ -113,6 +113,14 @@ def print_summary(
             out.print(f"  ... and {len(missed) - SHOWN} more groups: see plan.json and the report")
         if cut:
             out.print("Reasons cut short here ([...]) are in full in plan.json and the report.")
+
+
+def _number(value: float | None) -> str:
+    """An objective's value or bound as the summary shows it: `14,836`, `45,279.5`."""
+    if value is None:
+        return "-"
+    value = float(value)
+    return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
 
 
 class _progress_line:

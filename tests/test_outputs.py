@@ -898,3 +898,16 @@ def test_the_report_opens_a_long_reason_on_a_click(scenario, plan):
     # a short reason stays as it is
     short = next(g for g in plan["groups"] if g["status"] != "evacuated" and g["id"] != left)
     assert f"<td>{short['reason']}</td>" in html
+
+
+def test_the_summary_writes_objectives_with_thousands_separators():
+    from planner.cli import _number
+
+    assert [_number(v) for v in (118, 894.0, 14836, 45279.5, 1001117.0, None)] == [
+        "118",
+        "894",
+        "14,836",
+        "45,279.5",
+        "1,001,117",
+        "-",
+    ]
