@@ -1327,7 +1327,7 @@ class _Checker:
         optimal = self.plan.get("status") == "optimal"
         for name, value in bound.items():
             if name not in OBJECTIVES:
-                self.add("bound", str(name), "is not an objective of SCENARIO.md")
+                self.add("bound", _id(str(name)), "is not an objective of SCENARIO.md")
                 continue
             if value is None:
                 continue

@@ -1134,6 +1134,15 @@ def test_a_leg_named_with_a_line_break_is_shown_as_written(border: Scenario) -> 
     )
 
 
+def test_a_bound_of_no_objective_is_named_on_one_line(border: Scenario) -> None:
+    # found by the test below: the name was written as it came, line break and all
+    plan = copy.deepcopy(BORDER_PLAN)
+    plan["bound"] = {"\n": None}
+    assert [str(v) for v in check_plan(border, plan)] == [
+        "bound, '\\n': is not an objective of SCENARIO.md"
+    ]
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_never_crashes_on_a_damaged_plan(border: Scenario, data: st.DataObject) -> None:
