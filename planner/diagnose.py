@@ -26,8 +26,8 @@ in a plan not proven optimal, one of two things, told apart by a search for a wh
 in **the room the plan leaves** (seats left on its vehicles' legs, vehicles while they stand
 free long enough to come and be back for their next leg, crossing hours with room, flights
 and sailings with seats; what the group took itself given back): when there is such a way,
-capacity seems to remain and the reason names it leg by leg, a chance the solver did not
-take; when there is none, the reason says so: each kind of capacity alone left some room,
+capacity seems to remain and the reason names it leg by leg, a chance the solver may not
+have taken; when there is none, the reason says so: each kind of capacity alone left some room,
 but no way fits in all of it, so only a plan that moves others could take the group. That
 search is never stricter than the rules (a vehicle standing free is taken to need no
 transfer after another, it drives to come without closures, places are taken to have room),
@@ -207,6 +207,13 @@ NOT_PROVEN = "choices of a plan not proven optimal"
 """What a reason names when the plan, not proven optimal, leaves a group though capacity
 seems to remain (`groups that count more in the objectives` holds only for an optimal
 plan)."""
+ROOM_WAY = (
+    "a way home may fit in the room it leaves, if room at places and a free vehicle's "
+    "transfer and the closures on its drives allow"
+)
+"""How a reason introduces the way the room a plan leaves may hold: the search is looser
+than the rules in those three (see `_Explainer._room_way`), so the way named may break one
+of them."""
 
 _CAUSE_WORDS = {
     "time": "time (ready too late, or no connection in time)",
@@ -1083,7 +1090,7 @@ class _Explainer:
         if self.plan is not None and self.plan.status != "optimal":
             # each kind of capacity leaves some room alone: is there a whole way in it?
             way = self._room_way(group)
-            self._hint = None if way is None else f"a way home fits in the room it leaves: {way}"
+            self._hint = None if way is None else f"{ROOM_WAY}: {way}"
             if way is None:
                 return self._no_room_reason()
         return self._objective_reason(group)

@@ -454,7 +454,8 @@ def test_explain_names_a_way_home_in_the_room_a_plan_leaves() -> None:
     found = explain(scenario, left)
     assert found == {
         "F-3": "the plan is not proven optimal and leaves it although capacity seems to "
-        "remain (a way home fits in the room it leaves: late-1 left town for airport at "
+        "remain (a way home may fit in the room it leaves, if room at places and a free "
+        "vehicle's transfer and the closures on its drives allow: late-1 left town for airport at "
         "09:00 +02:00 on 2013-10-03 with seats to spare; then flight F2 had seats left); a "
         "longer time limit may move it"
     }
