@@ -226,7 +226,8 @@ def test_split_bus_walks_beat_the_linear_bound() -> None:
     flow = FlowRelaxation(model, transfers=True, by_kind=True)
     linear = earliest_makespan(flow, {"evacuated": 12}, {}, None, time.monotonic() + 10)
     assert linear is not None and linear * model.grid.step == 2 * 3600
-    assert Walks(model, 12).earliest(time.monotonic() + 10) * model.grid.step == 3 * 3600
+    walks = Walks(model, 12).earliest(time.monotonic() + 10)
+    assert walks is not None and walks * model.grid.step == 3 * 3600
 
 
 def test_the_walk_itineraries_keep_the_walks() -> None:
