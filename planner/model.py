@@ -2503,8 +2503,8 @@ def _dispatched(
             if other is not None:
                 other = _rescued(scenario, other, rescue_by)
             best = keep(best, f"seeds {_listed(rival.seeds)}", other)
-            if told is not None:
-                told(best.objective)
+        if told is not None and (rival is not None or rescue_by is not None):
+            told(best.objective)  # the live line: the plan kept, families taken home
         return best
     began = time.monotonic()
     best = dispatch_seeds(

@@ -393,3 +393,29 @@ def test_a_runner_up_that_breaks_a_rule_is_not_kept(monkeypatch: pytest.MonkeyPa
     kept = _rescued_best(scenario, first, [second], None)
     assert kept.objective == first.objective
     assert kept.stats["rescued"] == 0
+
+
+def test_the_live_line_is_told_the_plan_with_its_families_taken_home(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # one worker, no second process: the dispatcher's plan leaves B at the entry post; the
+    # live line hears of B taken home as soon as the dispatcher's step ends
+    import planner.greedy as greedy
+    from planner.model import SolveParameters, _dispatched
+
+    scenario = _scenario("B")
+    left = replace(_plan(scenario), stats={"method": "greedy"})
+    monkeypatch.setattr(greedy, "dispatch_seeds", lambda *args, **kwargs: left)
+    told: list[dict[str, object]] = []
+    now = time.monotonic()
+    kept = _dispatched(
+        scenario,
+        SolveParameters(time_limit=10, workers=1),
+        now + 5,
+        lambda plan: None,
+        answer=True,
+        told=told.append,
+        rescue_by=now + 9,
+    )
+    assert kept.objective["evacuated"] == 2
+    assert told[-1]["evacuated"] == 2
