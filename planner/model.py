@@ -2218,12 +2218,12 @@ def _rescued_best(
     spare: float = 0.0,
 ) -> Plan:
     """The best of the dispatcher's `plan` and its runners-up `others` (in the order
-    given), each with its families left behind taken home
-    (`_rescued`), by `deadline`: `plan` first, then each runner-up while one more, as long
-    as the longest so far, can end `spare` seconds before it (the exchanges' time). A plan
-    that leaves more room may get more people home than a better one (see
-    `planner.greedy.Podium`). A runner-up is checked (`planner.check`) only when it is
-    kept, at the end, in `spare`."""
+    given), each with its families left behind taken home (`_rescued`), by `deadline`:
+    `plan` first, then each runner-up while one more, as long as the longest so far, can
+    end `spare` seconds before it (the exchanges' time). A plan that leaves more room may
+    get more people home than a better one (see `planner.greedy.Podium`). A runner-up is
+    checked (`planner.check`) only when it is kept, at the end, in `spare`; were it to
+    break a rule (a fault of the search), `plan` taken home is kept."""
     from planner.rescue import keeps_rules
 
     best = checked = _rescued(scenario, plan, deadline)
@@ -2587,9 +2587,9 @@ def _rival(
 ) -> _Rival | None:
     """A `_Rival` dispatching with `seeds` until `until` (and taking its families left
     behind home by `rescue_by`, when given, its runners-up's by `spare` seconds before),
-    or None where no process can be started: in a
-    daemonic process (a worker of some pools and clusters), or when the system refuses one.
-    The dispatcher alone still makes the plan."""
+    or None where no process can be started: in a daemonic process (a worker of some pools
+    and clusters), or when the system refuses one. The dispatcher alone still makes the
+    plan."""
     if not seeds or multiprocessing.current_process().daemon:
         return None
     try:
@@ -2610,10 +2610,9 @@ def _rival_dispatch(
     """`_Rival`'s process: dispatch until `ends` (a `time.time()` value), take the families
     left behind home by `rescue_ends` when given (`_rescued_best`, its runners-up's by
     `spare` seconds before; beside the first process doing the same with its own), and
-    send the best plan. Its ways are chosen with the
-    time in vehicles weighed, with no first dispatch without it: the first process tries
-    both, and on a country the weighed one is the better one (see
-    `planner.greedy.DRIVING_WEIGHT`)."""
+    send the best plan. Its ways are chosen with the time in vehicles weighed, with no
+    first dispatch without it: the first process tries both, and on a country the weighed
+    one is the better one (see `planner.greedy.DRIVING_WEIGHT`)."""
     from planner.greedy import DRIVING_WEIGHT, Podium, dispatch_seeds
 
     try:
