@@ -116,11 +116,11 @@ def print_summary(
 
 
 def _number(value: float | None) -> str:
-    """An objective's value or bound as the summary shows it: `14,836`, `45,279.5`."""
+    """An objective's value or bound as the summary shows it: `14,836`, `45,279.5`,
+    `1,203.25` (hours on a 15-minute grid)."""
     if value is None:
         return "-"
-    value = float(value)
-    return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
+    return f"{float(value):,.2f}".rstrip("0").rstrip(".")
 
 
 class _progress_line:

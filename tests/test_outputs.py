@@ -903,11 +903,13 @@ def test_the_report_opens_a_long_reason_on_a_click(scenario, plan):
 def test_the_summary_writes_objectives_with_thousands_separators():
     from planner.cli import _number
 
-    assert [_number(v) for v in (118, 894.0, 14836, 45279.5, 1001117.0, None)] == [
+    assert [_number(v) for v in (118, 894.0, 14836, 45279.5, 1203.25, 1001117.0, 0, None)] == [
         "118",
         "894",
         "14,836",
         "45,279.5",
+        "1,203.25",
         "1,001,117",
+        "0",
         "-",
     ]
