@@ -2665,9 +2665,12 @@ class _Bounding:
 
     Where a search follows, the dispatcher has half of the time limit in one process, and
     the relaxation has the other core for as long. Where the dispatcher's plan is the answer,
-    it has both cores (a second process, `_Rival`, with two workers or more): the relaxation
-    then has until a third of the limit, and GLOP's time there is taken from the
-    dispatchers, so it is kept to a quarter of the size. Each stage's relaxation is solved
+    it has both cores (a second process, `_Rival`, with two workers or more; with one, the
+    one core): the relaxation then has until a third of the limit, and GLOP's time there is
+    taken from the dispatchers, so it is kept to a quarter of the size. (With one worker it
+    was once sized for a whole core: on the 15,000-person benchmark, 2-hour buckets whose
+    first stage was not solved in time, and `evacuated` was bounded by the 15,000 people
+    instead of 14,871.) Each stage's relaxation is solved
     first and then waits for the dispatcher's plan, which the next stages need (see
     `relaxation_bounds`). Where a search follows, the stages not done by then go on beside
     it, until `end` at most, and their bounds join the plan's at the end (`late`). A
@@ -2683,7 +2686,7 @@ class _Bounding:
         end: float | None = None,
     ) -> None:
         self.model = model
-        self.share = 1.0 if searchable or params.workers < 2 else 0.25
+        self.share = 1.0 if searchable else 0.25
         """The part of a core the relaxation has (see above)."""
         self.until = time.monotonic() + params.time_limit * (0.5 if searchable else 1 / 3)
         self.end = self.until if end is None or not searchable else max(self.until, end)
