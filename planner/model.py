@@ -2213,26 +2213,29 @@ def _rescued(scenario: Scenario, plan: Plan, deadline: float | None, checked: bo
 def _rescued_best(
     scenario: Scenario,
     plan: Plan,
-    others: Iterable[Plan],
+    others: Iterable[Callable[[], Plan]],
     deadline: float | None,
     spare: float = 0.0,
 ) -> Plan:
-    """The best of the dispatcher's `plan` and its runners-up `others` (in the order
-    given), each with its families left behind taken home (`_rescued`), by `deadline`:
-    `plan` first, then each runner-up while one more, as long as the longest so far, can
-    end `spare` seconds before it (the exchanges' time). A plan that leaves more room may
-    get more people home than a better one (see `planner.greedy.Podium`). A runner-up is
-    checked (`planner.check`) only when it is kept, at the end, in `spare`; were it to
-    break a rule (a fault of the search), `plan` taken home is kept."""
+    """The best of the dispatcher's `plan` and its runners-up (`others` make their plans,
+    in the order given), each with its families left behind taken home (`_rescued`), by
+    `deadline`: `plan` first, then each runner-up while one more, as long as `plan`'s and
+    the longest so far, can end `spare` seconds before it (the exchanges' time). A plan
+    that leaves more room may get more people home than a better one (see
+    `planner.greedy.Podium`). A runner-up is checked (`planner.check`) only when it is
+    kept, at the end, in `spare`; were it to break a rule (a fault of the search), `plan`
+    taken home is kept."""
     from planner.rescue import keeps_rules
 
+    began = time.monotonic()
     best = checked = _rescued(scenario, plan, deadline)
-    longest = 0.0
-    for other in others:
+    # `plan`'s, with its check, is more than a runner-up's takes
+    longest = time.monotonic() - began
+    for make in others:
         if deadline is not None and time.monotonic() + 1.5 * longest > deadline - spare:
             break
         began = time.monotonic()
-        other = _rescued(scenario, other, None if deadline is None else deadline - spare, False)
+        other = _rescued(scenario, make(), None if deadline is None else deadline - spare, False)
         longest = max(longest, time.monotonic() - began)
         if better(scenario, other, best):
             best = other

@@ -246,7 +246,7 @@ def test_the_podium_keeps_the_best_dispatches_best_first() -> None:
     podium = Podium(3)
     plan = dispatch_seeds(ONE_TRIP, [worse, better], podium=podium)
     assert plan.objective["evacuated"] == 4
-    plans = list(podium.runners_up())
+    plans = [make() for make in podium.runners_up()]
     assert [p.objective["evacuated"] for p in plans] == [3]
     assert {g.id for g in plans[0].groups if g.status == "evacuated"} == {"F2"}
     written_and_checked(ONE_TRIP, plans[0])

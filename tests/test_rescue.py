@@ -359,7 +359,7 @@ def test_a_runner_up_taken_home_beats_the_better_plan() -> None:
     assert alone.objective == first.objective
     assert alone.stats["rescued"] == 0
     # with the runner-up: the bus comes back for Y, who flies on F2
-    kept = _rescued_best(scenario, first, [second], None)
+    kept = _rescued_best(scenario, first, [lambda: second], None)
     _checked(scenario, kept)
     assert kept.objective == {"evacuated": 4, "exposure": 26, "arrival": 26, "makespan": 7}
     assert _hops(kept, "Y") == [("town", "airport", 2, 3, "bus-1"), ("airport", "home", 5, 6, "F2")]
@@ -378,7 +378,7 @@ def test_runners_up_only_in_the_time_they_leave() -> None:
     scenario, first, second = _runner_up_plans()
     # the runner-up must end `spare` seconds before the deadline: it has no time
     now = time.monotonic()
-    kept = _rescued_best(scenario, first, [second], now + 100, spare=100)
+    kept = _rescued_best(scenario, first, [lambda: second], now + 100, spare=100)
     assert kept.objective == first.objective
 
 
@@ -390,7 +390,7 @@ def test_a_runner_up_that_breaks_a_rule_is_not_kept(monkeypatch: pytest.MonkeyPa
 
     scenario, first, second = _runner_up_plans()
     monkeypatch.setattr(planner.check, "check_plan", lambda scenario, data: ["a rule broken"])
-    kept = _rescued_best(scenario, first, [second], None)
+    kept = _rescued_best(scenario, first, [lambda: second], None)
     assert kept.objective == first.objective
     assert kept.stats["rescued"] == 0
 
