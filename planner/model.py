@@ -2074,7 +2074,8 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
 
 def _kept_to_rules(scenario: Scenario, plan: Plan, start: Plan | None) -> Plan:
     """`plan` when it keeps every rule (:func:`planner.check.check_plan`), else `start`,
-    the plan the search (CP-SAT, the aggregated flow's, the deadline search's) began from.
+    the plan the search (CP-SAT, the aggregated flow's, the deadline search's) began from,
+    or the dispatcher's plan a runner-up was weighed against (`_rescued_best`).
     The models are meant to keep every rule; this keeps a fault of one (once: a family
     back at the place it started from was not counted there) from reaching a plan."""
     if start is None or plan is start:
@@ -2084,7 +2085,7 @@ def _kept_to_rules(scenario: Scenario, plan: Plan, start: Plan | None) -> Plan:
     broken = check_plan(scenario, plan_to_dict(plan, scenario))
     if not broken:
         return plan
-    log.info("the search's plan breaks %s: the plan it began from is kept", broken[0])
+    log.info("the plan breaks %s: the plan it was made from is kept", broken[0])
     return start
 
 
@@ -2204,7 +2205,7 @@ def _rescued(scenario: Scenario, plan: Plan, deadline: float | None, checked: bo
     """`plan` with the families it leaves behind taken home in the room it leaves
     (`planner.rescue`), by `deadline`, judged again on its bounds; `stats.rescued` says how
     many, 0 when none (a plan that has it is not looked at again). With `checked` false,
-    the caller checks it (`planner.rescue.keeps_rules`) before keeping it."""
+    the caller checks it (`_kept_to_rules`) before keeping it."""
     if "rescued" in plan.stats:
         return plan
     from planner.rescue import rescued
@@ -2230,8 +2231,6 @@ def _rescued_best(
     `planner.greedy.Podium`). A runner-up is checked (`planner.check`) only when it is
     kept, at the end, in `spare`; were it to break a rule (a fault of the search), `plan`
     taken home is kept."""
-    from planner.rescue import keeps_rules
-
     began = time.monotonic()
     best = checked = _rescued(scenario, plan, deadline)
     # a runner-up's, unchecked but its plan made, takes about UNCHECKED of `plan`'s
@@ -2244,11 +2243,12 @@ def _rescued_best(
         longest = max(longest, time.monotonic() - began)
         if better(scenario, other, best):
             best = other
-    if best is not checked:
-        if not keeps_rules(scenario, best):
-            return checked
+    if best is checked:
+        return best
+    kept = _kept_to_rules(scenario, best, checked)
+    if kept is best:
         log.info("a runner-up of the dispatcher, its families taken home: %s", best.objective)
-    return best
+    return kept
 
 
 def _improved(scenario: Scenario, plan: Plan, out: Plan, how: str) -> Plan:
@@ -2507,9 +2507,8 @@ def _dispatched(
             best = _rescued_best(scenario, best, podium.runners_up(), rescue_by, spare)
         if rival is not None:
             wait = until if rescue_by is None else rescue_by
+            # its families are taken home in its own process (`_rival_dispatch`)
             other = rival.result(max(wait, time.monotonic() + RIVAL_MARGIN * params.time_limit))
-            if other is not None:
-                other = _rescued(scenario, other, rescue_by)
             best = keep(best, f"seeds {_listed(rival.seeds)}", other)
         if told is not None and (rival is not None or rescue_by is not None):
             told(best.objective)  # the live line: the plan kept, families taken home

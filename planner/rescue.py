@@ -657,8 +657,8 @@ def rescued(
     allows (:func:`rescue`), by `deadline` (time.monotonic()), checked by
     `planner.check` before it is returned (`plan` itself when none is, or the check finds
     a rule broken); `stats.rescued` counts them. With `checked` false, the caller checks
-    it (:func:`keeps_rules`) before it keeps it, if ever: the check takes about twice as
-    long as the rest on 15,000 people."""
+    it before it keeps it, if ever: the check takes about twice as long as the rest on
+    15,000 people."""
     if _past(deadline) or all(g.status == "evacuated" for g in plan.groups):
         return plan
     began = time.monotonic()
@@ -669,8 +669,13 @@ def rescued(
     if not taken:
         return plan
     out = ex.plan(with_legs)
-    if checked and not keeps_rules(scenario, out):
-        return plan
+    if checked:
+        from planner.check import check_plan
+
+        broken = check_plan(scenario, plan_to_dict(out, scenario))
+        if broken:
+            log.warning("families taken home in the room left break %s: not kept", broken[0])
+            return plan
     log.info(
         "families left behind taken home in the room left: %d, in %.1f s: %s",
         taken,
@@ -678,15 +683,3 @@ def rescued(
         out.objective,
     )
     return replace(out, stats=dict(out.stats, rescued=taken))
-
-
-def keeps_rules(scenario: Scenario, plan: Plan) -> bool:
-    """True when `planner.check` finds no rule broken by `plan`, families taken home by
-    :func:`rescued`; the first broken rule is logged otherwise. A fault of the search, never
-    a plan's."""
-    from planner.check import check_plan
-
-    broken = check_plan(scenario, plan_to_dict(plan, scenario))
-    if broken:
-        log.warning("families taken home in the room left break %s: not kept", broken[0])
-    return not broken
