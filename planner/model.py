@@ -99,7 +99,13 @@ On the 15,000-person benchmark (seed 0) the first takes 63 families home in 2.6 
 checked. With 85%, the runners-up had no time there; seeds 0 to 3 at 60 s (one run each)
 gave 14,717, 14,802, 14,866 and 14,866 with 80%, and 14,866 each with 75%."""
 
-EXCHANGE_SHARE = 0.1
+GUIDE_DISPATCH_SHARE = 0.3
+"""Share of the time limit the dispatcher has where the dispatcher guided by the relaxation
+follows it (`_guided`): on the 2,000-person benchmark the guided plan is better by far
+(exposure 45,596 against 48,954.5), and the relaxation's optimum it needs comes at about a
+third of 20 s."""
+
+EXCHANGE_SHARE = 0.3
 """Share of the time limit kept at the end of a large scenario's search for the exchanges
 of the way on (`planner.exchange`): 2 s of 20 on the 2,000-person benchmark, where they
 take 1.2 to 1.5 s."""
@@ -1998,13 +2004,18 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         start = _dispatched(
             scenario,
             params,
-            time.monotonic() + (0.5 if searchable else ANSWER_SHARE) * params.time_limit,
+            time.monotonic() + _dispatch_share(model, searchable) * params.time_limit,
             bounding.hand_over,
             lambda plan: _worth_restarting(model, plan),
             answer=not searchable,
             told=told,
             rescue_by=deadline,
         )
+    rival: _GuidedRival | None = None
+    guided_by = deadline - EXCHANGE_SHARE * params.time_limit
+    if start is not None and searchable and model.too_large and not _sooner_fits(model, start):
+        if not _meets(scenario, start, model.known_bounds()):
+            rival = _guided_rival(model, bounding, start, params, guided_by, deadline)
     bounding.finish(start, guide=model.too_large)
     if told is not None:
         told.again()
@@ -2027,9 +2038,7 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
             tried = "the search's plan broke a rule"
     elif start is not None and model.too_large:
         # the exchanges of the way on (planner.exchange) have the end of the time
-        guided = _guided(
-            model, bounding, start, params, deadline - EXCHANGE_SHARE * params.time_limit, told
-        )
+        guided = _guided(model, bounding, start, params, guided_by, told, rival)
         if guided is not start:
             plan = start = guided
             tried = ""
@@ -2065,11 +2074,25 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
         plan = replace(judged, stats=dict(judged.stats, method=method))
     if plan.status != "optimal":
         plan = _exchanged(scenario, plan, deadline)
+    if rival is not None:
+        # its plan is exchanged in its own process, by the same deadline less its margin
+        wait = deadline if rival.sent and plan.status != "optimal" else time.monotonic()
+        plan = _rival_kept(scenario, plan, rival.result(max(wait, time.monotonic() + 0.1)))
+    if plan.status != "optimal":
         if told is not None:
             told(plan.objective)
         bounding.wait(deadline)  # the time is the relaxation's now: a later stage may end
     plan = bounding.late(scenario, plan)
     return _timed(_with_reasons(scenario, plan, finish - _margin(params)), started)
+
+
+def _dispatch_share(model: EvacuationModel, searchable: bool) -> float:
+    """Share of the time limit the dispatcher has: half where CP-SAT searches after it,
+    GUIDE_DISPATCH_SHARE where the dispatcher guided by the relaxation does (`_guided`),
+    ANSWER_SHARE where its plan is the answer."""
+    if not searchable:
+        return ANSWER_SHARE
+    return GUIDE_DISPATCH_SHARE if model.too_large else 0.5
 
 
 def _kept_to_rules(scenario: Scenario, plan: Plan, start: Plan | None) -> Plan:
@@ -2158,25 +2181,32 @@ def _guided(
     params: SolveParameters,
     deadline: float,
     told: Better | None = None,
+    rival: _GuidedRival | None = None,
 ) -> Plan:
     """The dispatcher guided by the relaxation's optimum (`planner.greedy.dispatch_guided`)
     when its plan is better than `start`, else `start`; `told` gets its better plans.
     Where the aggregated flow could follow in the time left (`_flow_least`), it has
     GUIDED_SHARE of the time to `deadline` for seeds from `params.seed` on, and the rest
-    only when one gives a better plan; elsewhere all of it."""
+    only when one gives a better plan; elsewhere all of it, and a second process
+    (`rival`, started by the caller: `_guided_rival`), when given, is sent the ways and
+    takes every other seed."""
     from planner.greedy import dispatch_guided
 
     scenario = model.scenario
     now = time.monotonic()
-    share = GUIDED_SHARE if (1 - GUIDED_SHARE) * (deadline - now) >= _flow_least(model) else 1.0
+    share = 1.0 if _guided_alone(model, deadline) else GUIDED_SHARE
+    seeds: Sequence[int] = range(params.seed, params.seed + SEEDS)
+    if rival is not None:
+        seeds = seeds[0::2]
     if share == 1.0:
         # nothing else can use the time: the guide is worth waiting for, for half of it
         bounding.wait(now + 0.5 * (deadline - now), start)
     ways = bounding.ways(start)
     if not ways:
         return start
+    if rival is not None:
+        rival.send(ways)
     now = time.monotonic()
-    seeds = range(params.seed, params.seed + SEEDS)
     plan = dispatch_guided(scenario, ways, seeds, now + share * (deadline - now), told)
     if not better(scenario, plan, start):
         log.info("the dispatcher guided by the relaxation: no better plan")
@@ -2188,6 +2218,60 @@ def _guided(
             plan = other
     log.info("the dispatcher guided by the relaxation: %s", plan.objective)
     return replace(plan, stats=dict(plan.stats, method=GUIDED_METHOD))
+
+
+def _guided_alone(model: EvacuationModel, deadline: float) -> bool:
+    """True when the dispatcher guided by the relaxation has the time to `deadline` to
+    itself: the aggregated flow could not follow it in the rest (see `_guided`)."""
+    return (1 - GUIDED_SHARE) * (deadline - time.monotonic()) < _flow_least(model)
+
+
+def _guided_rival(
+    model: EvacuationModel,
+    bounding: _Bounding,
+    start: Plan,
+    params: SolveParameters,
+    until: float,
+    exchange_by: float,
+) -> _GuidedRival | None:
+    """A second guided dispatcher (`_GuidedRival`), for `_guided`, where it has the time
+    to `until` to itself and `params` gives 2 workers or more, with every other seed from
+    the second on; it exchanges ways on in its own plan by `exchange_by`. The relaxation
+    solves no stage after the one that guides them (`_Bounding.no_later`). None otherwise,
+    or where no process can be started (as `_rival`)."""
+    if params.workers < 2 or not _guided_alone(model, until):
+        return None
+    if multiprocessing.current_process().daemon:
+        return None
+    # it stops sooner: its plan must still be sent and read by `exchange_by`
+    early = RIVAL_MARGIN * params.time_limit
+    seeds = range(params.seed, params.seed + SEEDS)[1::2]
+    try:
+        rival = _GuidedRival(model.scenario, seeds, until - early, exchange_by - early)
+    except Exception as e:  # a second plan is worth less than the first: go on without
+        log.warning("no second guided dispatcher: %s", e)
+        return None
+    # three at work on two cores would slow both dispatchers; the later stages bound only
+    # objectives after the one they improve (on the 2,000-person benchmark, `arrival`
+    # after `exposure`)
+    bounding.no_later()
+    return rival
+
+
+def _rival_kept(scenario: Scenario, plan: Plan, other: Plan | None) -> Plan:
+    """`other`, the second guided dispatcher's plan (`_GuidedRival`), when it is better
+    than `plan`, with `plan`'s bounds (they hold for every plan) and judged on them; else
+    `plan`."""
+    if other is not None:
+        log.info("the second guided dispatcher's plan: %s", other.objective)
+    if other is None or not better(scenario, other, plan):
+        return plan
+    return replace(
+        other,
+        status="optimal" if _meets(scenario, other, plan.bound) else "feasible",
+        bound=plan.bound,
+        stats={**plan.stats, **other.stats},
+    )
 
 
 def _exchanged(scenario: Scenario, plan: Plan, deadline: float) -> Plan:
@@ -2535,7 +2619,68 @@ def _listed(seeds: Sequence[int]) -> str:
     return ", ".join(shown if len(shown) <= 3 else [*shown[:2], "...", shown[-1]])
 
 
-class _Rival:
+class _Beside:
+    """A plan made in a process of its own, beside this one (spawned, not forked: OR-Tools
+    threads and fork do not mix), and read back once it is made. `target` is called there
+    with the end of a pipe to send its plan into, then, with `inbox`, the end of one to
+    read what this process sends it later (`send`), then `args`."""
+
+    what = "the second process"
+
+    def __init__(self, target: Callable[..., None], args: tuple[Any, ...], inbox: bool = False):
+        context = multiprocessing.get_context("spawn")
+        self.receive, send = context.Pipe(duplex=False)
+        self.outbox: Any = None
+        self.sent = False
+        """True once it was sent what it waits for (`send`)."""
+        inner: Any = None
+        if inbox:
+            inner, self.outbox = context.Pipe(duplex=False)
+        heads = (send,) if inner is None else (send, inner)
+        self.process = context.Process(target=target, args=(*heads, *args), daemon=True)
+        self.process.start()
+        send.close()
+        if inner is not None:
+            inner.close()
+
+    def send(self, data: Any) -> None:
+        """Send the process what it waits for; nothing when it has ended already."""
+        try:
+            self.outbox.send(data)
+            self.sent = True
+        except (OSError, AttributeError) as e:
+            log.info("%s was not sent its guide: %s", self.what, e)
+
+    def result(self, until: float) -> Plan | None:
+        """Its plan when it is made by `until` (a `time.monotonic()` value), else None; the
+        process is ended either way."""
+        try:
+            if self.receive.poll(max(0.0, until - time.monotonic())):
+                plan: Plan = self.receive.recv()
+                return plan
+            log.info("%s did not finish in time", self.what)
+        except (EOFError, OSError):
+            log.warning("%s stopped without a plan", self.what)
+        finally:
+            self.process.terminate()
+            self.process.join()
+            self.receive.close()
+            if self.outbox is not None:
+                self.outbox.close()
+        return None
+
+
+def _wall(moment: float) -> float:
+    """A `time.monotonic()` moment on the wall clock, which both processes share."""
+    return time.time() + (moment - time.monotonic())
+
+
+def _monotonic(moment: float) -> float:
+    """A wall-clock moment (`_wall`) on this process's `time.monotonic()` clock."""
+    return time.monotonic() + moment - time.time()
+
+
+class _Rival(_Beside):
     """The dispatcher with other seeds, in a process of its own, beside the dispatcher.
 
     Used where nothing searches after the dispatcher (a country: `_searchable` is false),
@@ -2544,6 +2689,8 @@ class _Rival:
     another order, which on such a scenario moves a few hundred people either way; the
     best plan is kept. It counts as one of the solve's `workers`.
     """
+
+    what = "the second dispatcher"
 
     def __init__(
         self,
@@ -2554,35 +2701,25 @@ class _Rival:
         spare: float = 0.0,
     ) -> None:
         self.seeds = seeds
-        # spawned, not forked: OR-Tools threads and fork do not mix
-        context = multiprocessing.get_context("spawn")
-        self.receive, send = context.Pipe(duplex=False)
-        # the clock both processes share is the wall clock
-        ends = time.time() + (until - time.monotonic())
-        rescue_ends = None if rescue_by is None else time.time() + (rescue_by - time.monotonic())
-        self.process = context.Process(
-            target=_rival_dispatch,
-            args=(send, scenario, seeds, ends, rescue_ends, spare),
-            daemon=True,
-        )
-        self.process.start()
-        send.close()
+        rescue_ends = None if rescue_by is None else _wall(rescue_by)
+        args = (scenario, seeds, _wall(until), rescue_ends, spare)
+        super().__init__(_rival_dispatch, args)
 
-    def result(self, until: float) -> Plan | None:
-        """Its plan when it is made by `until` (a `time.monotonic()` value), else None; the
-        process is ended either way."""
-        try:
-            if self.receive.poll(max(0.0, until - time.monotonic())):
-                plan: Plan = self.receive.recv()
-                return plan
-            log.info("the second dispatcher did not finish in time")
-        except (EOFError, OSError):
-            log.warning("the second dispatcher stopped without a plan")
-        finally:
-            self.process.terminate()
-            self.process.join()
-            self.receive.close()
-        return None
+
+class _GuidedRival(_Beside):
+    """The dispatcher guided by the relaxation with other seeds, then its plan's exchanges
+    of the way on, in a process of its own beside this one's (`_guided`): it is started
+    while the relaxation is still solved, and sent the ways (`send`) once they come. The
+    better of the two plans is kept. It counts as one of the solve's `workers`."""
+
+    what = "the second guided dispatcher"
+
+    def __init__(
+        self, scenario: Scenario, seeds: Sequence[int], until: float, exchange_by: float
+    ) -> None:
+        self.seeds = seeds
+        args = (scenario, seeds, _wall(until), _wall(exchange_by))
+        super().__init__(_rival_guided, args, inbox=True)
 
 
 def _rival(
@@ -2623,17 +2760,46 @@ def _rival_dispatch(
     from planner.greedy import DRIVING_WEIGHT, Podium, dispatch_seeds
 
     try:
-        until = time.monotonic() + ends - time.time()
+        until = _monotonic(ends)
         podium = Podium(1 + RUNNERS_UP)
         plan = dispatch_seeds(
             scenario, seeds, until, steer=True, driving=DRIVING_WEIGHT, podium=podium
         )
         if rescue_ends is not None:
-            rescue_by = time.monotonic() + rescue_ends - time.time()
+            rescue_by = _monotonic(rescue_ends)
             plan = _rescued_best(scenario, plan, podium.runners_up(), rescue_by, spare)
         send.send(plan)
     finally:
         send.close()
+
+
+def _rival_guided(
+    send: Any,
+    inbox: Any,
+    scenario: Scenario,
+    seeds: Sequence[int],
+    ends: float,
+    exchange_ends: float,
+) -> None:
+    """`_GuidedRival`'s process: wait for the ways (`FlowRelaxation.ways`) until `ends`,
+    dispatch guided by them with `seeds` until then (the first dispatch is always made),
+    take the families left behind home and exchange ways on until `exchange_ends` (wall-clock
+    moments), and send the plan. Nothing is sent when no ways come in time."""
+    from planner.greedy import dispatch_guided
+
+    try:
+        until = _monotonic(ends)
+        if not inbox.poll(max(0.0, until - time.monotonic())):
+            return
+        ways = inbox.recv()
+        plan = dispatch_guided(scenario, ways, seeds, until)
+        plan = replace(plan, stats=dict(plan.stats, method=GUIDED_METHOD))
+        send.send(_exchanged(scenario, plan, _monotonic(exchange_ends)))
+    except EOFError:
+        pass  # the first process ended without sending the ways
+    finally:
+        send.close()
+        inbox.close()
 
 
 def _worth_restarting(model: EvacuationModel, plan: Plan) -> bool:
@@ -2703,6 +2869,8 @@ class _Bounding:
         self.solutions: dict[str, Any] = {}
         """Each stage's optimum (column values) as soon as the relaxation finds it."""
         self.relaxation: Any = None
+        self.open_only = False
+        """Set by `no_later`."""
         self.thread: threading.Thread | None = None
         if model.bound_model() is not None:
             self.thread = threading.Thread(target=self._run, name="relaxation", daemon=True)
@@ -2737,6 +2905,8 @@ class _Bounding:
             if bucket > 1:
                 log.info("flow relaxation in buckets of %d s", bucket * on.grid.step)
             self.relaxation = relaxation
+            # set before `open_only` is read, as `no_later` does the other way round
+            relaxation.open_only |= self.open_only
             relaxation_bounds(
                 on,
                 self.incumbent,
@@ -2783,6 +2953,14 @@ class _Bounding:
             if start is not None and self._guide_stage(start) in self.solutions:
                 return
             self.thread.join(timeout=min(0.1, max(0.0, until - time.monotonic())))
+
+    def no_later(self) -> None:
+        """Solve no stage after the first whose bound the plan does not meet, the one that
+        guides the dispatcher (`ways`; see `FlowRelaxation.open_only`): the core goes to a
+        second process (`_GuidedRival`)."""
+        self.open_only = True
+        if self.relaxation is not None:
+            self.relaxation.open_only = True
 
     def known(self) -> dict[str, float]:
         """The tightest bounds known now that hold for every plan: the static ones and the

@@ -61,6 +61,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INF = math.inf
+GLOP_PARAMETERS = "initial_basis: MAROS"
+"""GLOP's first basis by Maros's crash procedure rather than the slack one: the exposure
+stage of the 2,000-person benchmark solved in 4.7 to 6.7 s instead of 6.1 to 7.6 s (three
+runs each; seed 2's, 8.8 s instead of 13.8 s), the first stage of 15,000 people in 2-step
+buckets in 11.7 s instead of 12.7 to 13.7 s."""
 FREE, RIDING, ON_FOOT, SERVED = 0, 1, 2, 3
 """How people came to a place, in their state: free to take any leg (they started there,
 waited the transfer, or need none), or just off a vehicle, a crossing on foot or a flight or
@@ -245,6 +250,9 @@ class FlowRelaxation:
         """The column values of the last optimum `solve` found."""
         self._solver: Any = None
         self._stopped = False
+        self.open_only = False
+        """Solve no stage after the first whose bound the incumbent does not meet
+        (`relaxation_bounds`); set from another thread, it holds from the next stage."""
         self._build()
         self.build_seconds = time.monotonic() - started
 
@@ -876,6 +884,7 @@ class FlowRelaxation:
         fill(np.array(self.lb), ub, cost, rows_lo, rows_hi, matrix)
         builder.set_maximize(objective == "evacuated")
         solver = mb.ModelSolverHelper("glop")
+        solver.set_solver_specific_parameters(GLOP_PARAMETERS)
         solver.set_time_limit_in_seconds(max(0.1, seconds))
         self._solver = solver
         if self._stopped:  # checked again now that `stop` can interrupt the solver
@@ -1006,6 +1015,8 @@ def relaxation_bounds(
         if not proven_so_far:
             break
         met = abs(float(value) - bounds[name]) <= 1e-6
+        if not met and relaxation.open_only:
+            break
         if name != "evacuated" and met:
             if name == "makespan":
                 latest = int(round(float(value) / step_hours))

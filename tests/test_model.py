@@ -462,6 +462,81 @@ def test_a_tidied_solution_that_does_not_pack_is_not_kept(monkeypatch: pytest.Mo
     assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
 
 
+GUIDE_ACROSS = frozenset({("crossing", "town", "edge", "gate"), ("flight", "edge", "home", "RU2")})
+"""guide.yaml's way across the border and on by RU2 (see test_greedy)."""
+
+
+def test_a_second_guided_dispatcher_sends_its_exchanged_plan_once_given_the_ways() -> None:
+    import time
+
+    from planner.greedy import dispatch_guided
+    from planner.model import _exchanged, _GuidedRival
+
+    scenario = read_scenario(DATA / "guide.yaml")
+    ways = {f"F-{n}": GUIDE_ACROSS for n in range(1, 5)}
+    rival = _GuidedRival(scenario, (5,), time.monotonic() + 60, time.monotonic() + 60)
+    rival.send(ways)
+    found = rival.result(time.monotonic() + 60)
+    assert rival.sent and not rival.process.is_alive()
+    mine = _exchanged(scenario, dispatch_guided(scenario, ways, (5,)), time.monotonic() + 60)
+    assert found is not None
+    assert (found.objective, found.groups, found.vehicles) == (
+        mine.objective,
+        mine.groups,
+        mine.vehicles,
+    )
+    # guided across, all 12 are safe at 30 min and home by RU2 at 10 h
+    assert found.objective == pytest.approx(
+        {"evacuated": 12, "exposure": 6.0, "arrival": 120.0, "makespan": 10.0}
+    )
+    assert found.stats["method"] == "greedy guided by the relaxation"
+
+
+def test_a_second_guided_dispatcher_never_sent_the_ways_sends_nothing() -> None:
+    import time
+
+    from planner.model import _GuidedRival
+
+    scenario = read_scenario(DATA / "guide.yaml")
+    rival = _GuidedRival(scenario, (5,), time.monotonic() + 2, time.monotonic() + 2)
+    assert rival.result(time.monotonic() + 30) is None  # it waited 2 s for them, no more
+    assert not rival.sent and not rival.process.is_alive()
+
+
+def test_a_second_guided_dispatcher_runs_beside_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.greedy as greedy
+    import planner.model as model
+
+    seen: list[Plan | None] = []
+
+    class Watched(model._GuidedRival):
+        def result(self, until: float) -> Plan | None:
+            plan = super().result(until)
+            seen.append(plan)
+            return plan
+
+    monkeypatch.setattr(model, "MAX_MODEL", 0)
+    monkeypatch.setattr(model, "_guided_alone", lambda _model, _deadline: True)
+    monkeypatch.setattr(model, "_GuidedRival", Watched)
+    monkeypatch.setattr(greedy, "_steer", lambda best, score, *rest: (best, score))
+    # guide.yaml, as in test_too_large_for_cp_sat_the_relaxation_guides_the_dispatcher: both
+    # guided plans send every family across
+    scenario = read_scenario(DATA / "guide.yaml")
+    plan = solve(scenario, SolveParameters(time_limit=10))
+    assert len(seen) == 1 and seen[0] is not None
+    assert seen[0].objective == pytest.approx(plan.objective)
+    data = json.loads(json.dumps(plan_to_dict(plan, scenario)))
+    assert check_plan(scenario, data) == []
+    assert data["objective"] == pytest.approx(
+        {"evacuated": 12, "exposure": 6.0, "arrival": 120.0, "makespan": 10.0}
+    )
+    assert data["bound"]["exposure"] == pytest.approx(6.0)
+    # one worker: no second process
+    seen.clear()
+    solve(scenario, SolveParameters(time_limit=10, workers=1))
+    assert seen == []
+
+
 def test_without_a_process_for_the_rival_the_dispatcher_alone_plans(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

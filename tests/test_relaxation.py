@@ -304,6 +304,21 @@ def test_a_stopped_relaxation_solves_nothing_more() -> None:
     assert relaxation_bounds(model, {"evacuated": 12}, time.monotonic() + 10, relaxation) == {}
 
 
+def test_with_open_only_no_stage_after_the_first_open_one_is_solved() -> None:
+    # seats.yaml (above): an incumbent that evacuates everyone and is slower than the
+    # optimum on exposure; arrival is bounded over plans as good on `evacuated`, unless only
+    # the first open stage (exposure) is wanted, as beside a second guided dispatcher
+    scenario = parse_scenario(SEATS, "seats.yaml")
+    model = EvacuationModel(scenario, build=False)
+    incumbent = {"evacuated": 10, "exposure": 30.0, "arrival": 70.0, "makespan": 8.0}
+    every = relaxation_bounds(model, incumbent, time.monotonic() + 30)
+    assert every == pytest.approx({"evacuated": 10, "exposure": 20.0, "arrival": 62.0})
+    relaxation = FlowRelaxation(model)
+    relaxation.open_only = True
+    first = relaxation_bounds(model, incumbent, time.monotonic() + 30, relaxation)
+    assert first == pytest.approx({"evacuated": 10, "exposure": 20.0})
+
+
 # ---- the ways of the optimum, a guide for the dispatcher
 
 
