@@ -286,3 +286,33 @@ def test_no_time_no_moves() -> None:
     scenario = read_scenario(DATA / "two_trips.yaml")
     plan = _trips(scenario, [(0, ("N",)), (2, ("C",))])
     assert exchange(scenario, plan, deadline=time.monotonic() - 1) is plan
+
+
+def test_whole_counts_are_searched_on_the_ways_on_the_linear_optimum_uses() -> None:
+    from typing import Any
+
+    from ortools.linear_solver.python import model_builder as mb
+
+    from planner.regroup import _whole
+
+    # two families of one class on four ways on, the first taken now: cost 5, 3, 4, 1 a
+    # family, room for 2, 1, 1 and 0. The linear optimum takes the second and the third
+    # (3 + 4 = 7, whole already); the search for whole counts is made on them and the one
+    # taken now alone
+    cost, room = [5, 3, 4, 1], [2, 1, 1, 0]
+    programs: list[list[int]] = []
+
+    def program(used: list[int]) -> tuple[Any, list[Any]]:
+        programs.append(list(used))
+        model = mb.Model()
+        x = [model.new_int_var(0, room[i], "") for i in used]
+        model.add(mb.LinearExpr.sum(x) == 2)
+        model.minimize(mb.LinearExpr.weighted_sum(x, [float(cost[i]) for i in used]))
+        return model, x
+
+    assert _whole(program, 4, cost, [2, 0, 0, 0], None, {0}) == [0, 1, 1, 0]
+    assert programs == [[0, 1, 2, 3], [0, 1, 2]]
+    # counts as good as the linear optimum already: nothing is searched
+    programs.clear()
+    assert _whole(program, 4, cost, [0, 1, 1, 0], None, {1, 2}) == [0, 1, 1, 0]
+    assert programs == [[0, 1, 2, 3]]
