@@ -161,7 +161,14 @@ def plan(
         float, typer.Option("--time-limit", help="Wall-clock seconds for the whole call.")
     ] = 60.0,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
-    workers: Annotated[int, typer.Option("--workers", help="Solver threads.")] = 2,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            help="Solver threads; with 2 or more, a second dispatcher may run in a process "
+            "of its own (docs/solver.md).",
+        ),
+    ] = 2,
     method: Annotated[
         str,
         typer.Option(
