@@ -165,9 +165,10 @@ class SolveParameters:
     """Solver settings, apart from the scenario.
 
     `time_limit` bounds the whole solve in wall-clock seconds; `workers` is the number of
-    CP-SAT search threads; `seed` fixes the random choices so that a completed solve gives
-    the same plan; `progress`, when given, is called with (stage, elapsed seconds, objective,
-    bound) as better plans are found.
+    CP-SAT search threads, and with 2 or more a second dispatcher may run in a process of
+    its own where no CP-SAT search follows (`_Rival`, `_GuidedRival`); `seed` fixes the
+    random choices so that a completed solve gives the same plan; `progress`, when given, is
+    called with (stage, elapsed seconds, objective, bound) as better plans are found.
     """
 
     time_limit: float = 60.0
