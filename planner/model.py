@@ -1973,11 +1973,12 @@ def solve(scenario: Scenario, params: SolveParameters | None = None) -> Plan:
     second; CP-SAT starts from it and improves it within the time limit. The better of the
     two is returned, with the best true bounds known.
 
-    On a scenario too large for any search after the dispatcher, and with `workers` of 2 or
-    more, a second dispatcher runs in a process of its own (`_Rival`), started the way
-    `multiprocessing` starts processes everywhere ("spawn"): a script that calls `solve`
-    must then keep its own work under `if __name__ == "__main__":`, as `multiprocessing`
-    asks, or give `workers=1`.
+    On a scenario too large for CP-SAT, and with `workers` of 2 or more, a second
+    dispatcher runs in a process of its own (`_Rival` where nothing searches after the
+    dispatcher, `_GuidedRival` where the dispatcher guided by the relaxation has the time),
+    started the way `multiprocessing` starts processes everywhere ("spawn"): a script that
+    calls `solve` must then keep its own work under `if __name__ == "__main__":`, as
+    `multiprocessing` asks, or give `workers=1`.
 
     >>> from planner.read import read_scenario
     >>> plan = solve(read_scenario("tests/data/solve/shuttle.yaml"), SolveParameters(time_limit=10))
