@@ -41,7 +41,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ortools.sat.python import cp_model
 
@@ -107,8 +107,9 @@ third of 20 s."""
 
 EXCHANGE_SHARE = 0.3
 """Share of the time limit kept at the end of a large scenario's search for the exchanges
-of the way on (`planner.exchange`): 2 s of 20 on the 2,000-person benchmark, where they
-take 1.2 to 1.5 s."""
+of the way on (`planner.exchange`): 6 s of 20 on the 2,000-person benchmark, where they
+take a guided plan near where they end in 2 to 3 s (with a tenth, the sharing out afresh
+at the largest place was cut short)."""
 
 GUIDED_SHARE = 0.5
 """Share of the time left after the dispatcher in which the dispatcher guided by the
@@ -2240,23 +2241,21 @@ def _guided_rival(
     to `until` to itself and `params` gives 2 workers or more, with every other seed from
     the second on; it exchanges ways on in its own plan by `exchange_by`. The relaxation
     solves no stage after the one that guides them (`_Bounding.no_later`). None otherwise,
-    or where no process can be started (as `_rival`)."""
+    or where no process can be started (`_started`)."""
     if params.workers < 2 or not _guided_alone(model, until):
-        return None
-    if multiprocessing.current_process().daemon:
         return None
     # it stops sooner: its plan must still be sent and read by `exchange_by`
     early = RIVAL_MARGIN * params.time_limit
     seeds = range(params.seed, params.seed + SEEDS)[1::2]
-    try:
-        rival = _GuidedRival(model.scenario, seeds, until - early, exchange_by - early)
-    except Exception as e:  # a second plan is worth less than the first: go on without
-        log.warning("no second guided dispatcher: %s", e)
-        return None
-    # three at work on two cores would slow both dispatchers; the later stages bound only
-    # objectives after the one they improve (on the 2,000-person benchmark, `arrival`
-    # after `exposure`)
-    bounding.no_later()
+    rival = _started(
+        lambda: _GuidedRival(model.scenario, seeds, until - early, exchange_by - early),
+        "guided dispatcher",
+    )
+    if rival is not None:
+        # three at work on two cores would slow both dispatchers; the later stages bound
+        # only objectives after the one they improve (on the 2,000-person benchmark,
+        # `arrival` after `exposure`)
+        bounding.no_later()
     return rival
 
 
@@ -2646,11 +2645,12 @@ class _Beside:
             inner.close()
 
     def send(self, data: Any) -> None:
-        """Send the process what it waits for; nothing when it has ended already."""
+        """Send the process (started with `inbox`) what it waits for; nothing when it has
+        ended already."""
         try:
             self.outbox.send(data)
             self.sent = True
-        except (OSError, AttributeError) as e:
+        except OSError as e:
             log.info("%s was not sent its guide: %s", self.what, e)
 
     def result(self, until: float) -> Plan | None:
@@ -2736,12 +2736,24 @@ def _rival(
     or None where no process can be started: in a daemonic process (a worker of some pools
     and clusters), or when the system refuses one. The dispatcher alone still makes the
     plan."""
-    if not seeds or multiprocessing.current_process().daemon:
+    if not seeds:
+        return None
+    return _started(lambda: _Rival(scenario, seeds, until, rescue_by, spare), "dispatcher")
+
+
+_B = TypeVar("_B", bound=_Beside)
+
+
+def _started(make: Callable[[], _B], what: str) -> _B | None:
+    """`make()`, a second `what` in a process beside this one, or None where none can be
+    started: in a daemonic process (a worker of some pools and clusters), or when the
+    system refuses one. This process still makes its plan."""
+    if multiprocessing.current_process().daemon:
         return None
     try:
-        return _Rival(scenario, seeds, until, rescue_by, spare)
+        return make()
     except Exception as e:  # a second plan is worth less than the first: go on without
-        log.warning("no second dispatcher: %s", e)
+        log.warning("no second %s: %s", what, e)
         return None
 
 

@@ -167,6 +167,8 @@ class _Model:
                 now[tails[tuple(ex.legs[gid][stops[gid].at :])]].append(gid)
             self.current.append(now)
         self.options: list[list[int]] = [self._options(n, c) for n, c in enumerate(classes)]
+        self.keys = [(n, w) for n in range(len(classes)) for w in self.options[n]]
+        """Every (class, way on) pair the program may count."""
 
     def _options(self, n: int, c: _Class) -> list[int]:
         """The ways on class `c` may take: those its families take now, and every other
@@ -213,7 +215,7 @@ class _Model:
 
     def solve(self, deadline: float | None) -> set[str]:
         ex = self.ex
-        keys = [(n, w) for n in range(len(self.classes)) for w in self.options[n]]
+        keys = self.keys
         values = {key: self._values(self.classes[key[0]], key[1]) for key in keys}
         counts = {key: len(self.current[key[0]].get(key[1], ())) for key in keys}
         held: list[tuple[list[int], int]] = []  # each earlier stage's objective, at most
@@ -232,7 +234,7 @@ class _Model:
                 continue
 
             def program(used: list[int], coef: list[int] = coef) -> tuple[Any, list[Any]]:
-                return self._program([keys[i] for i in used], coef, used, held, deadline)
+                return self._program(used, coef, held, deadline)
 
             now = [counts[key] for key in keys]
             try:
@@ -252,23 +254,24 @@ class _Model:
 
     def _program(
         self,
-        keys: list[tuple[int, int]],
-        coef: list[int],
         used: list[int],
+        coef: list[int],
         held: list[tuple[list[int], int]],
         deadline: float | None,
     ) -> tuple[Any, list[Any]]:
-        """The integer program on the ways on `keys` (class, way on) only, the others taken
-        by none: `coef` (of every way on, `used` its indices of `keys`) to minimise, each
-        of the earlier stages `held` at its value at most; the program and its variables."""
+        """The integer program on the (class, way on) pairs of `self.keys` at indices `used`
+        only, the others taken by none: `coef` (one per pair) to minimise, each of the
+        earlier stages `held` at its value at most; the program and its variables."""
         from ortools.linear_solver.python import model_builder as mb
 
         ex = self.ex
         model = mb.Model()
-        x: dict[tuple[int, int], Any] = {key: None for key in keys}
+        keys = [self.keys[i] for i in used]
+        wanted = set(keys)
+        x: dict[tuple[int, int], Any] = {}
         for n, c in enumerate(self.classes):
             count = len(c.members)
-            mine = [w for w in self.options[n] if (n, w) in x]
+            mine = [w for w in self.options[n] if (n, w) in wanted]
             for w in mine:
                 x[n, w] = model.new_int_var(0, count, "")
             model.add(mb.LinearExpr.sum([x[n, w] for w in mine]) == count)
