@@ -122,6 +122,9 @@ class _Exchanger:
         self.home: set[str] = set()
         """The families evacuated."""
         self.capacity_of = {v.id: v.seats for v in scenario.vehicles}
+        self.held: set[tuple[str | None, str, datetime]] = set()
+        """The fleet vehicle legs (vehicle, from, departure) of families that go with their
+        own car too: those stay where they are."""
         self.used: dict[_Room, int] = defaultdict(int)
         """What the journeys use of each room that has a limit (see `_uses`)."""
         self.stays: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -138,6 +141,9 @@ class _Exchanger:
             if g.status == "evacuated" and g.legs:
                 ends.append(g.legs[-1].arrive)
             if any(leg.vehicle == "own" for leg in g.legs):
+                self.held |= {
+                    (leg.vehicle, leg.from_, leg.depart) for leg in g.legs if leg.vehicle != "own"
+                }
                 continue  # the car goes with the family
             self.legs[g.id] = list(g.legs)
             if g.status == "evacuated":
@@ -146,6 +152,10 @@ class _Exchanger:
         """The last arrival of an evacuated family, in hours (None when none is)."""
         for events in self.stays.values():
             events.sort()
+        self.vehicle_legs = {v.id: list(v.legs) for v in plan.vehicles}
+        """Every fleet vehicle's legs, as moved earlier (:mod:`planner.retime`)."""
+        self.retimed: set[str] = set()
+        """The vehicles with a leg moved earlier."""
         self.present: dict[str, list[int]] = {}
         self.made: Counter[str] = Counter()
         """Moves made: swaps, joins, and of the joins those that took a family home."""
@@ -419,6 +429,16 @@ class _Exchanger:
         self._forget_failed(moved)
         return len(moved)
 
+    def advance(self, deadline: float | None) -> int:
+        """Legs moved earlier where every rule allows (:func:`planner.retime.advance`), by
+        `deadline`; the families whose journeys changed."""
+        from planner.retime import advance
+
+        moved = advance(self, deadline)
+        self.made["advanced"] += len(moved)
+        self._forget_failed(moved)
+        return len(moved)
+
     def rounds(self, deadline: float | None) -> None:
         """Rounds of swaps and joins (:meth:`round`) while one makes a move, by `deadline`."""
         for _ in range(ROUNDS):
@@ -604,7 +624,9 @@ class _Exchanger:
         return table, bj[better], bi[better], np.full(len(table), both)
 
     def plan(self, plan: Plan) -> Plan:
-        """`plan` with the journeys as they are now, vehicles' lists of groups to match."""
+        """`plan` with the journeys as they are now, vehicles' lists of groups to match, and
+        the legs of the vehicles `retimed` as they are now (`plan` may have legs added for
+        others, as :mod:`planner.rescue` does)."""
         riders: dict[tuple[str, str, datetime], list[str]] = defaultdict(list)
         groups = []
         rescued = False
@@ -620,7 +642,7 @@ class _Exchanger:
         vehicles = []
         for v in plan.vehicles:
             vlegs: list[VehicleLeg] = []
-            for vleg in v.legs:
+            for vleg in self.vehicle_legs[v.id] if v.id in self.retimed else v.legs:
                 now = riders.get((v.id, vleg.from_, vleg.depart), [])
                 kept = [gid for gid in vleg.groups if gid in now]
                 kept += [gid for gid in now if gid not in vleg.groups]
@@ -647,8 +669,9 @@ def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> P
         return plan
     began = time.monotonic()
     exchanger = _Exchanger(scenario, plan)
+    exchanger.advance(deadline)
     exchanger.rounds(deadline)
-    while exchanger.regroup(deadline) and not _past(deadline):
+    while not _past(deadline) and (exchanger.regroup(deadline) + exchanger.advance(deadline)):
         exchanger.rounds(deadline)
     if not exchanger.made:
         return plan
@@ -656,7 +679,10 @@ def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> P
     if not better(scenario, out, plan):  # each move improved it: a safeguard
         log.warning("exchanges of the way on made the plan no better: not kept")
         return plan
-    counts = {name: exchanger.made[name] for name in ("swaps", "joins", "regrouped", "taken_home")}
+    counts = {
+        name: exchanger.made[name]
+        for name in ("swaps", "joins", "regrouped", "advanced", "taken_home")
+    }
     log.info(
         "exchanges of the way on: %s, in %.1f s: %s",
         counts,
