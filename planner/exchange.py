@@ -28,7 +28,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from itertools import accumulate
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -156,7 +155,7 @@ class _Exchanger:
         """Every fleet vehicle's legs, as moved earlier (:mod:`planner.retime`)."""
         self.retimed: set[str] = set()
         """The vehicles with a leg moved earlier."""
-        self.present: dict[str, list[int]] = {}
+        self.present: dict[str, np.ndarray] = {}
         self.made: Counter[str] = Counter()
         """Moves made: swaps, joins, and of the joins those that took a family home."""
         self.failed: set[tuple[str, int, str, int, bool]] = set()
@@ -318,20 +317,28 @@ class _Exchanger:
     def _full_place(self, new: dict[str, list[Leg]]) -> tuple[str, int] | None:
         """A place with a capacity the new journeys would fill beyond it, and the first
         second it would (None when rule 7 holds at every place)."""
-        delta: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        delta: dict[str, Counter[int]] = defaultdict(Counter)
         for gid, legs in new.items():
             people = self.s.group_by_id[gid].people
             for journey, sign in ((self.legs[gid], -1), (legs, 1)):
                 for place, arrive, leaves in self._stays(journey):
-                    delta[place].append((arrive, sign * people))
-                    delta[place].append((leaves, -sign * people))
-        for place, changes in delta.items():
-            if not any(n for _, n in changes):
+                    delta[place][arrive] += sign * people
+                    delta[place][leaves] -= sign * people
+        return self._overfull(delta)
+
+    def _overfull(self, delta: dict[str, Counter[int]]) -> tuple[str, int] | None:
+        """A place the changes in people present (per place, per second: how many more
+        arrive, or fewer when negative, minus those leaving) would fill beyond its capacity,
+        and the first second it would; None when none would."""
+        for place, net in delta.items():
+            # what changes at a second is what counts there: the same stay before and after
+            # (for ever at the end of a journey) changes nothing
+            changes = sorted((second, n) for second, n in net.items() if n)
+            if not changes:
                 continue
             capacity = self.s.locations[place].capacity
             assert capacity is not None
             events = self.stays[place]
-            changes.sort()
             first = bisect.bisect_left(events, (changes[0][0], -math.inf))
             last = bisect.bisect_right(events, (changes[-1][0], math.inf))
             count = self._present(place)[first - 1] if first else 0
@@ -341,13 +348,35 @@ class _Exchanger:
                     return place, second
         return None
 
-    def _present(self, place: str) -> list[int]:
-        """People at `place` after each of its events (`stays`), kept until a move changes
-        them."""
+    def _present(self, place: str) -> np.ndarray:
+        """People at `place` after each of its events (`stays`), kept up to date as moves
+        change them once worked out."""
         present = self.present.get(place)
         if present is None:
-            present = self.present[place] = list(accumulate(n for _, n in self.stays[place]))
+            events = self.stays[place]
+            people = np.fromiter((n for _, n in events), dtype=np.int64, count=len(events))
+            present = self.present[place] = np.cumsum(people)
         return present
+
+    def _event(self, place: str, second: int, people: int, sign: int) -> None:
+        """Add (`sign` 1) or take away (-1) the event of `people` arriving (or leaving, when
+        negative) at `place` at `second`, and the people present after each event."""
+        events = self.stays[place]
+        present = self.present.get(place)
+        if sign > 0:
+            i = bisect.bisect_right(events, (second, people))
+            events.insert(i, (second, people))
+            if present is not None:
+                present = np.insert(present, i, (present[i - 1] if i else 0) + people)
+                present[i + 1 :] += people
+        else:
+            i = bisect.bisect_left(events, (second, people))
+            events.pop(i)
+            if present is not None:
+                present = np.delete(present, i)
+                present[i:] -= people
+        if present is not None:
+            self.present[place] = present
 
     def apply(self, new: dict[str, list[Leg]]) -> None:
         """Make a move: journeys, what they use, and the stays at places."""
@@ -358,15 +387,11 @@ class _Exchanger:
                 self._use(group, leg, -1)
             for leg in legs:
                 self._use(group, leg, 1)
-            for place, _, _ in [*self._stays(old), *self._stays(legs)]:
-                self.present.pop(place, None)
-            for place, arrive, leaves in self._stays(old):
-                events = self.stays[place]
-                events.pop(bisect.bisect_left(events, (arrive, group.people)))
-                events.pop(bisect.bisect_left(events, (leaves, -group.people)))
-            for place, arrive, leaves in self._stays(legs):
-                bisect.insort(self.stays[place], (arrive, group.people))
-                bisect.insort(self.stays[place], (leaves, -group.people))
+            before, after = Counter(self._stays(old)), Counter(self._stays(legs))
+            for stays, sign in ((before - after, -1), (after - before, 1)):
+                for place, arrive, leaves in stays.elements():
+                    self._event(place, arrive, group.people, sign)
+                    self._event(place, leaves, -group.people, sign)
             self.legs[gid] = legs
 
     # --- the search ----------------------------------------------------------------------

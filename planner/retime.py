@@ -7,26 +7,27 @@ family wait for a crossing's hour that a family moved away since has freed. The 
 the way on (:mod:`planner.exchange`) move families between the legs of the plan but never
 move a leg. :func:`advance` moves legs earlier, never later, so nobody is safe or home later:
 
-- a fleet vehicle's road leg leaves at the first grid time its road is open (rule 3) on which
-  the vehicle has ended its leg before and every family aboard can board it (ready, or
-  arrived with the transfer it needs, rule 2); everyone aboard arrives that much sooner;
+- a fleet vehicle's leg leaves at the first grid time its road is open (rule 3), or its
+  crossing open with room in the hour for everyone aboard (rule 5), on which the vehicle
+  has ended its leg before and every family aboard can board it (ready, or arrived with the
+  transfer it needs, rule 2); everyone aboard arrives that much sooner;
 - a family's crossing on foot starts at the first grid time it can (the transfer after a
   vehicle) when the crossing is open (rule 5) and its hour has room for the family (rule 5's
   throughput); it is on the other side that much sooner.
 
 A family that is somewhere sooner waits there longer: each move is made only when every
-place with a capacity has room for it all along (rule 7). Vehicle legs that cross a border
-and flights and sailings keep their times.
+place with a capacity has room for it all along (rule 7). Flights and sailings keep their
+times, and so do the legs of a vehicle that also carries a family with its own car.
 """
 
 from __future__ import annotations
 
-import math
+from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from planner.diagnose import _Explainer
+from planner.diagnose import _Explainer, _Way
 from planner.exchange import _carrier, _Exchanger, _past
 from planner.plan import Leg, VehicleLeg
 
@@ -66,7 +67,7 @@ def _boards(ex: _Exchanger, gid: str, n: int) -> datetime:
 
 
 def _vehicles(ex: _Exchanger, x: _Explainer, deadline: float | None) -> set[str]:
-    roads = {(w.src, w.dst): w for w in x.ways if w.kind == "road"}
+    ways = {(w.src, w.dst, w.name if w.kind == "crossing" else None): w for w in x.ways}
     riders = _riders(ex)
     moved: set[str] = set()
     for vid, vlegs in ex.vehicle_legs.items():
@@ -75,15 +76,16 @@ def _vehicles(ex: _Exchanger, x: _Explainer, deadline: float | None) -> set[str]
         vehicle = ex.s.vehicle_by_id[vid]
         free = max(ex.start, vehicle.available)
         for i, vleg in enumerate(vlegs):
-            way = roads.get((vleg.from_, vleg.to))
+            way = ways.get((vleg.from_, vleg.to, vleg.crossing))
             held = (vid, vleg.from_, vleg.depart) in ex.held
-            if vleg.kind != "road" or way is None or vleg.depart <= free or held:
+            if way is None or vleg.depart <= free or held:
                 free = vleg.arrive
                 continue
             aboard = riders.get((vid, vleg.from_, vleg.depart), [])
+            people = sum(ex.s.group_by_id[gid].people for gid, _ in aboard)
             soonest = max([free, *(_boards(ex, gid, n) for gid, n in aboard)])
             now = ex._seconds(vleg.depart)
-            d = x._road_depart(way, ex._seconds(soonest), x.end, True)
+            d = _first(x, way, ex._seconds(soonest))
             while d is not None and d < now:
                 shift = timedelta(seconds=d - now)
                 new = {}
@@ -91,8 +93,10 @@ def _vehicles(ex: _Exchanger, x: _Explainer, deadline: float | None) -> set[str]
                     legs = list(ex.legs[gid])
                     legs[n] = _moved(legs[n], shift)
                     new[gid] = legs
-                # seats are those of the leg as it was; a place may have no room that soon
-                if not new or ex._place_room(new):
+                # the seats are those of the leg as it was; a crossing's hour, and a place
+                # the families are at sooner, may have no room for them
+                full = _full(ex, aboard, d - now)
+                if full is None and _hour_room(ex, way, d, now, people):
                     ex.apply(new)
                     moved |= set(new)
                     vlegs[i] = _moved(vleg, shift)
@@ -101,9 +105,54 @@ def _vehicles(ex: _Exchanger, x: _Explainer, deadline: float | None) -> set[str]
                         (vid, vleg.from_, vleg.depart), []
                     )
                     break
-                d = x._road_depart(way, d + x.step, x.end, True)
+                d = _first(x, way, _after(x, d, full, vleg.arrive - vleg.depart))
             free = vlegs[i].arrive
     return moved
+
+
+def _full(ex: _Exchanger, moving: list[tuple[str, int]], shift: int) -> tuple[str, int] | None:
+    """A place with a capacity that would be full (and when) were leg `n` of each family
+    (`moving`: family, n) `shift` seconds sooner: the family leaves where it was sooner and
+    is where the leg ends sooner (rule 7; a family that starts at a place does not count
+    there)."""
+    delta: dict[str, Counter[int]] = defaultdict(Counter)
+    for gid, n in moving:
+        people = ex.s.group_by_id[gid].people
+        leg = ex.legs[gid][n]
+        depart, arrive = ex._seconds(leg.depart), ex._seconds(leg.arrive)
+        if ex.s.locations[leg.to].capacity is not None:
+            delta[leg.to][arrive + shift] += people
+            delta[leg.to][arrive] -= people
+        if n and ex.s.locations[leg.from_].capacity is not None:
+            delta[leg.from_][depart + shift] -= people
+            delta[leg.from_][depart] += people
+    return ex._overfull(delta)
+
+
+def _after(x: _Explainer, t: int, full: tuple[str, int] | None, takes: timedelta) -> int:
+    """The next start to try after `t`: a step later, or, when a place would be full at a
+    second (`full`: the leg's end, where the families would be sooner), one whose leg
+    ends after that second, since one ending by it makes them be there then too."""
+    if full is None:
+        return t + x.step
+    return max(t + x.step, full[1] - int(takes.total_seconds()) + 1)
+
+
+def _first(x: _Explainer, way: _Way, t: int) -> int | None:
+    """The first grid time from `t` on at which a leg along the road or crossing `way` can
+    start (rules 3 and 5: closures, open hours), when it ends by the horizon."""
+    if way.kind == "road":
+        return x._road_depart(way, t, x.end, True)
+    return x._crossing_depart(way, t, x.end, True)
+
+
+def _hour_room(ex: _Exchanger, way: _Way, t: int, now: int, people: int) -> bool:
+    """Room for `people` more to start crossing `way` in the hour of `t` when they leave
+    the hour of `now` (rule 5's throughput); always along a road."""
+    hour = t // 3600
+    if way.kind != "crossing" or way.throughput is None or hour == now // 3600:
+        return True
+    return ex.used[("crossing", way.name, hour)] + people <= way.throughput
 
 
 def _moved(leg: _L, shift: timedelta) -> _L:
@@ -118,25 +167,22 @@ def _on_foot(ex: _Exchanger, x: _Explainer, deadline: float | None) -> set[str]:
     for gid in order:
         if _past(deadline):
             break
-        group = ex.s.group_by_id[gid]
+        people = ex.s.group_by_id[gid].people
         for n, leg in enumerate(ex.legs[gid]):
             if leg.crossing is None or leg.vehicle is not None:
                 continue
             way = crossings[leg.crossing]
-            limit = way.throughput if way.throughput is not None else math.inf
-            t = x._crossing_depart(way, ex._seconds(_boards(ex, gid, n)), x.end, True)
             now = ex._seconds(leg.depart)
+            t = _first(x, way, ex._seconds(_boards(ex, gid, n)))
             while t is not None and t < now:
-                hour = t // 3600
-                if (
-                    hour == now // 3600
-                    or ex.used[("crossing", way.name, hour)] + group.people <= limit
-                ):
+                full = None
+                if _hour_room(ex, way, t, now, people):
                     legs = list(ex.legs[gid])
                     legs[n] = _moved(leg, timedelta(seconds=t - now))
-                    if ex._place_room({gid: legs}):
+                    full = _full(ex, [(gid, n)], t - now)
+                    if full is None:
                         ex.apply({gid: legs})
                         moved.add(gid)
                         break
-                t = x._crossing_depart(way, t + x.step, x.end, True)
+                t = _first(x, way, _after(x, t, full, leg.arrive - leg.depart))
     return moved

@@ -130,3 +130,29 @@ def test_a_place_with_no_room_and_a_full_hour_hold_legs_back() -> None:
     sooner = ex.plan(plan)
     _checked(scenario, sooner)
     assert sooner.objective == {"evacuated": 4, "exposure": 14, "arrival": 14, "makespan": 4}
+
+
+def test_a_vehicle_crosses_in_the_first_open_hour_with_room_for_everyone_aboard() -> None:
+    scenario = read_scenario(DATA / "bridge.yaml")
+    hours = {h: _at(scenario, h) for h in (0, 1, 2, 3, 4, 5)}
+    drive = ("road", "town", "bank", hours[0], hours[1])
+    own = ("crossing", "bank", "far", hours[2], hours[3])
+    legs = {
+        "S": (
+            Leg(*drive, vehicle="car-1"),
+            Leg("crossing", "bank", "far", hours[4], hours[5], vehicle="car-1", crossing="bridge"),
+        ),
+        "T": (Leg(*drive, vehicle="own"), Leg(*own, vehicle="own", crossing="bridge")),
+    }
+    car = [
+        VehicleLeg(*drive, ("S",)),
+        VehicleLeg("crossing", "bank", "far", hours[4], hours[5], ("S",), crossing="bridge"),
+    ]
+    plan = _plan(scenario, legs, car)
+    assert plan.objective["exposure"] == 16
+    ex = _Exchanger(scenario, plan)
+    assert advance(ex) == {"S"}
+    assert [leg.depart for leg in ex.vehicle_legs["car-1"]] == [hours[0], hours[3]]
+    sooner = ex.plan(plan)
+    _checked(scenario, sooner)
+    assert sooner.objective == {"evacuated": 4, "exposure": 14, "arrival": 14, "makespan": 4}
