@@ -47,6 +47,10 @@ PER_PLACE = 20_000
 """Improving moves kept per place and round at most, the best: a city's thousands of
 families make millions of pairs."""
 
+REGROUP_SHARE = 0.7
+"""Share of the time left for sharing the ways on out afresh at every place, before legs are
+made sooner and families take sooner ways home in the room left."""
+
 ROUNDS = 50
 """Rounds of exchanges at most; each makes every improving move it can, each family moved
 once at most."""
@@ -152,9 +156,8 @@ class _Exchanger:
         for events in self.stays.values():
             events.sort()
         self.vehicle_legs = {v.id: list(v.legs) for v in plan.vehicles}
-        """Every fleet vehicle's legs, as moved earlier (:mod:`planner.retime`)."""
-        self.retimed: set[str] = set()
-        """The vehicles with a leg moved earlier."""
+        """Every fleet vehicle's legs in time order, as made earlier (:mod:`planner.retime`)
+        and driven for families (:mod:`planner.rescue`)."""
         self.present: dict[str, np.ndarray] = {}
         self.made: Counter[str] = Counter()
         """Moves made: swaps, joins, and of the joins those that took a family home."""
@@ -464,6 +467,16 @@ class _Exchanger:
         self._forget_failed(moved)
         return len(moved)
 
+    def hasten(self, deadline: float | None) -> int:
+        """Families evacuated take a sooner way home in the room the others leave
+        (:func:`planner.rescue.hasten`), by `deadline`; the families moved."""
+        from planner.rescue import hasten
+
+        moved = hasten(self, deadline)
+        self.made["rerouted"] += len(moved)
+        self._forget_failed(moved)
+        return len(moved)
+
     def rounds(self, deadline: float | None) -> None:
         """Rounds of swaps and joins (:meth:`round`) while one makes a move, by `deadline`."""
         for _ in range(ROUNDS):
@@ -649,9 +662,8 @@ class _Exchanger:
         return table, bj[better], bi[better], np.full(len(table), both)
 
     def plan(self, plan: Plan) -> Plan:
-        """`plan` with the journeys as they are now, vehicles' lists of groups to match, and
-        the legs of the vehicles `retimed` as they are now (`plan` may have legs added for
-        others, as :mod:`planner.rescue` does)."""
+        """`plan` with the journeys and the vehicles' legs as they are now, each vehicle leg's
+        list of groups to match."""
         riders: dict[tuple[str, str, datetime], list[str]] = defaultdict(list)
         groups = []
         rescued = False
@@ -665,9 +677,11 @@ class _Exchanger:
                 if leg.vehicle is not None and leg.vehicle != "own":
                     riders[leg.vehicle, leg.from_, leg.depart].append(g.id)
         vehicles = []
-        for v in plan.vehicles:
+        for v in self.s.vehicles:  # in the fleet's order
+            if v.id not in self.vehicle_legs:
+                continue
             vlegs: list[VehicleLeg] = []
-            for vleg in self.vehicle_legs[v.id] if v.id in self.retimed else v.legs:
+            for vleg in self.vehicle_legs[v.id]:
                 now = riders.get((v.id, vleg.from_, vleg.depart), [])
                 kept = [gid for gid in vleg.groups if gid in now]
                 kept += [gid for gid in now if gid not in vleg.groups]
@@ -696,7 +710,14 @@ def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> P
     exchanger = _Exchanger(scenario, plan)
     exchanger.advance(deadline)
     exchanger.rounds(deadline)
-    while not _past(deadline) and (exchanger.regroup(deadline) + exchanger.advance(deadline)):
+    while not _past(deadline):
+        share = (
+            None
+            if deadline is None
+            else time.monotonic() + REGROUP_SHARE * (deadline - time.monotonic())
+        )
+        if not exchanger.regroup(share) + exchanger.advance(deadline) + exchanger.hasten(deadline):
+            break
         exchanger.rounds(deadline)
     if not exchanger.made:
         return plan
@@ -706,7 +727,7 @@ def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> P
         return plan
     counts = {
         name: exchanger.made[name]
-        for name in ("swaps", "joins", "regrouped", "advanced", "taken_home")
+        for name in ("swaps", "joins", "regrouped", "advanced", "rerouted", "taken_home")
     }
     log.info(
         "exchanges of the way on: %s, in %.1f s: %s",

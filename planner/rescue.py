@@ -29,6 +29,10 @@ Each family taken home adds its people to `evacuated`, and nobody else moves, so
 only when `evacuated` is the first objective; the families with most weight and people go
 first. The seats, hours and vehicle legs a way takes are the next family's room no longer;
 a vehicle driven for one family is a bus with seats left for the next.
+
+:func:`hasten` runs the same search for families already evacuated, in the exchanges of the
+way on (:mod:`planner.exchange`): a family takes the way found when it is safe or home
+sooner by it, in the scenario's objective order.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ import logging
 import math
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,7 +53,7 @@ import numpy as np
 
 from planner.diagnose import _Explainer, _Way
 from planner.exchange import _carrier, _Exchanger, _past
-from planner.plan import Leg, LegKind, Plan, VehicleLeg, VehiclePlan, plan_to_dict
+from planner.plan import Leg, LegKind, Plan, VehicleLeg, plan_to_dict
 from planner.scenario import FleetKind, Group, Scenario
 
 log = logging.getLogger(__name__)
@@ -148,7 +152,7 @@ it starts (no transfer before its first leg)."""
 class _Rescuer:
     """The search for ways home in the room an exchanger's journeys leave."""
 
-    def __init__(self, ex: _Exchanger, plan: Plan) -> None:
+    def __init__(self, ex: _Exchanger) -> None:
         self.ex = ex
         self.s = ex.s
         self.x = _Explainer(ex.s)
@@ -158,20 +162,18 @@ class _Rescuer:
         self.fleet_of = {v.id: v.fleet for v in self.s.vehicles}
         self.itinerary: dict[str, list[_Trip]] = defaultdict(list)
         """Every fleet vehicle's legs in time order."""
-        for vp in plan.vehicles:
-            for leg in vp.legs:
-                self.itinerary[vp.id].append(
+        for vid, legs in ex.vehicle_legs.items():
+            for leg in legs:
+                self.itinerary[vid].append(
                     _Trip(
                         self.ex._seconds(leg.depart),
                         self.ex._seconds(leg.arrive),
                         leg.from_,
                         leg.to,
-                        vp.id,
+                        vid,
                         leg.crossing,
                     )
                 )
-        self.driven: dict[str, list[VehicleLeg]] = defaultdict(list)
-        """The legs driven for the families taken home, per vehicle."""
         self.from_place: dict[str, list[_Trip]] = defaultdict(list)
         """Every fleet vehicle's legs by the place they leave, by departure."""
         for trips in self.itinerary.values():
@@ -550,10 +552,29 @@ class _Rescuer:
     # --- making it ---------------------------------------------------------------------------
 
     def take_home(self, group: Group) -> bool:
-        """Search a way home for the group and make it when every rule holds. A way that
-        drives one vehicle twice is searched again without it; one that would fill a place
-        beyond its capacity, again arriving there no sooner than its way on needs (it
-        waits where it was before instead), up to RETRIES times."""
+        """Search a way home for the group and make it when every rule holds (see
+        :meth:`_take`)."""
+        if not self._take(group, lambda legs: True):
+            return False
+        self.ex.home.add(group.id)
+        return True
+
+    def hasten(self, group: Group, key: Callable[[list[Leg]], tuple[float, ...]]) -> bool:
+        """Search a way home for the evacuated group in the room the others leave and make it
+        when every rule holds (see :meth:`_take`) and `key` (the group's share of the
+        objectives, in their order) is smaller for it than for the group's journey, and it
+        ends no later than the plan's last arrival."""
+        before = key(self.ex.legs[group.id])
+        last = self.ex.last if self.ex.last is not None else -INF
+        return self._take(
+            group, lambda legs: key(legs) < before and self.ex._hours(legs[-1].arrive) <= last
+        )
+
+    def _take(self, group: Group, better: Callable[[list[Leg]], bool]) -> bool:
+        """Search a way home for the group and make it when `better` holds for it and every
+        rule holds. A way that drives one vehicle twice is searched again without it; one
+        that would fill a place beyond its capacity, again arriving there no sooner than its
+        way on needs (it waits where it was before instead), up to RETRIES times."""
         self._banned = set()
         self._not_before = {}
         for _ in range(RETRIES):
@@ -561,6 +582,8 @@ class _Rescuer:
             if found is None:
                 return False
             legs, excursions = found
+            if not better(legs):
+                return False
             driven = Counter(e.vehicle for e in excursions)
             twice = {vid for vid, n in driven.items() if n > 1}
             if twice:
@@ -577,7 +600,6 @@ class _Rescuer:
             for excursion in excursions:
                 self._drive_for(excursion)
             self.ex.apply(new)
-            self.ex.home.add(group.id)
             return True
         return False
 
@@ -607,39 +629,29 @@ class _Rescuer:
         itinerary = self.itinerary[e.vehicle]
         itinerary.extend(trips)
         itinerary.sort(key=lambda trip: trip.depart)
+        legs = self.ex.vehicle_legs.setdefault(e.vehicle, [])
         for trip in trips:
-            self.driven[e.vehicle].append(
+            legs.append(
                 VehicleLeg("road", trip.src, trip.dst, self._dt(trip.depart), self._dt(trip.arrive))
             )
             bisect.insort(self.from_place[trip.src], trip, key=_departure)
+        legs.sort(key=lambda leg: leg.depart)
         # its idle spells are others now
         number = self.number[e.vehicle]
         for key, spells in self._spell_cache.items():
             rows = list(self._spell_rows(e.vehicle, self.roads[key]))
             self._spell_cache[key] = spells.without(number).plus(rows)
 
-    def vehicles(self, plan: Plan) -> Plan:
-        """`plan` with the legs driven for the families taken home in its vehicles' lists."""
-        if not self.driven:
-            return plan
-        by_id = {vp.id: vp for vp in plan.vehicles}
-        for vid, extra in self.driven.items():
-            vp = by_id.get(vid, VehiclePlan(vid, self.fleet_of[vid], ()))
-            legs = tuple(sorted([*vp.legs, *extra], key=lambda leg: leg.depart))
-            by_id[vid] = replace(vp, legs=legs)
-        vehicles = sorted(by_id.values(), key=lambda vp: self.number[vp.id])
-        return replace(plan, vehicles=tuple(vehicles))
 
-
-def rescue(ex: _Exchanger, plan: Plan, deadline: float | None) -> tuple[Plan, int]:
-    """Take home the families `plan` leaves behind where the room it leaves allows (see the
-    module's docstring), by `deadline`; returns `plan` with the vehicle legs driven for
-    them (the journeys are `ex`'s) and how many were taken home."""
+def rescue(ex: _Exchanger, deadline: float | None) -> int:
+    """Take home the families `ex`'s plan leaves behind where the room it leaves allows
+    (see the module's docstring), by `deadline`; their journeys and the vehicle legs driven
+    for them are `ex`'s. Returns how many were taken home."""
     s = ex.s
     left = [s.group_by_id[gid] for gid in ex.legs if gid not in ex.home]
     if not left or not s.objective or s.objective[0] != "evacuated":
-        return plan, 0
-    rescuer = _Rescuer(ex, plan)
+        return 0
+    rescuer = _Rescuer(ex)
     left.sort(key=lambda g: (-s.weight(g), -g.people, g.id))
     taken = 0
     for group in left:
@@ -647,7 +659,46 @@ def rescue(ex: _Exchanger, plan: Plan, deadline: float | None) -> tuple[Plan, in
             break
         if rescuer.take_home(group):
             taken += 1
-    return rescuer.vehicles(plan), taken
+    return taken
+
+
+def hasten(ex: _Exchanger, deadline: float | None) -> set[str]:
+    """Each family evacuated takes the way home the search finds in the room the others
+    leave (:meth:`_Rescuer.way_home`: from where it starts or any place its journey takes it
+    to, on the plan's vehicles with seats, a crossing's hour with room, a flight or sailing
+    with seats, or a vehicle standing idle driven for it) when that is better for the
+    objectives in the scenario's order (it is safe or home sooner) and ends no later than the
+    plan's last arrival; the families with most weighted hours in danger first, by
+    `deadline`. A family that waited for a bus that came late may now take one that leaves
+    sooner from where it was, or an idle one that fetches it in time for a flight. Returns
+    the families moved."""
+    s = ex.s
+    order = [o for o in s.objective if o in ("exposure", "arrival")]
+    if not order:
+        return set()
+
+    def safe(legs: list[Leg]) -> float:
+        hours = ex._safe_by(legs)
+        return ex.horizon if math.isnan(hours) else hours
+
+    def key(legs: list[Leg]) -> tuple[float, ...]:
+        return tuple(safe(legs) if o == "exposure" else ex._hours(legs[-1].arrive) for o in order)
+
+    def danger(gid: str) -> float:
+        group = s.group_by_id[gid]
+        if not s.locations[group.at].danger:
+            return 0.0
+        return float(s.weight(group)) * group.people * safe(ex.legs[gid])
+
+    families = sorted((gid for gid in ex.home if ex.legs.get(gid)), key=lambda g: (-danger(g), g))
+    rescuer = _Rescuer(ex)
+    moved = set()
+    for gid in families:
+        if _past(deadline):
+            break
+        if rescuer.hasten(s.group_by_id[gid], key):
+            moved.add(gid)
+    return moved
 
 
 def rescued(
@@ -665,10 +716,10 @@ def rescued(
     ex = _Exchanger(scenario, plan)
     # the check afterwards takes about as long as reading the plan in
     reserve = CHECK_SHARE * (time.monotonic() - began) if checked else 0.0
-    with_legs, taken = rescue(ex, plan, None if deadline is None else deadline - reserve)
+    taken = rescue(ex, None if deadline is None else deadline - reserve)
     if not taken:
         return plan
-    out = ex.plan(with_legs)
+    out = ex.plan(plan)
     if checked:
         from planner.check import check_plan
 

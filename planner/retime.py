@@ -100,7 +100,6 @@ def _vehicles(ex: _Exchanger, x: _Explainer, deadline: float | None) -> set[str]
                     ex.apply(new)
                     moved |= set(new)
                     vlegs[i] = _moved(vleg, shift)
-                    ex.retimed.add(vid)
                     riders[(vid, vleg.from_, vlegs[i].depart)] = riders.pop(
                         (vid, vleg.from_, vleg.depart), []
                     )

@@ -256,8 +256,8 @@ def test_families_taken_home_keep_every_rule_and_nobody_else_moves(
     plan = _dropped(scenario, plan, drop)
     _checked(scenario, plan)
     ex = _Exchanger(scenario, plan)
-    with_legs, taken = rescue(ex, plan, None)
-    out = ex.plan(with_legs)
+    taken = rescue(ex, None)
+    out = ex.plan(plan)
     _checked(scenario, out)
     home = [g for g in out.groups if g.status == "evacuated"]
     assert len(home) == len([g for g in plan.groups if g.status == "evacuated"]) + taken

@@ -92,6 +92,7 @@ def test_the_exchanges_make_legs_sooner_and_count_them() -> None:
         "joins": 0,
         "regrouped": 0,
         "advanced": 3,
+        "rerouted": 0,
         "taken_home": 0,
     }
 
@@ -156,3 +157,33 @@ def test_a_vehicle_crosses_in_the_first_open_hour_with_room_for_everyone_aboard(
     sooner = ex.plan(plan)
     _checked(scenario, sooner)
     assert sooner.objective == {"evacuated": 4, "exposure": 14, "arrival": 14, "makespan": 4}
+
+
+def test_a_family_takes_an_idle_car_that_gets_it_out_sooner() -> None:
+    scenario = read_scenario(DATA / "idle.yaml")
+
+    def drive(frm: str, to: str, hour: float, groups: tuple[str, ...] = ()) -> VehicleLeg:
+        return VehicleLeg("road", frm, to, _at(scenario, hour), _at(scenario, hour + 1), groups)
+
+    def ride(hour: float, car: str) -> Leg:
+        return Leg(
+            "road", "town", "haven", _at(scenario, hour), _at(scenario, hour + 1), vehicle=car
+        )
+
+    car = [
+        drive("town", "haven", 0, ("B",)),
+        drive("haven", "town", 1),
+        drive("town", "haven", 2, ("A",)),
+    ]
+    plan = _plan(scenario, {"B": (ride(0, "car-1"),), "A": (ride(2, "car-1"),)}, car)
+    assert plan.objective["exposure"] == 8
+    sooner = exchange(scenario, plan)
+    _checked(scenario, sooner)
+    assert sooner.objective == {"evacuated": 4, "exposure": 4, "arrival": 4, "makespan": 1}
+    assert sooner.group("A").legs == (ride(0, "car-2"),)
+    assert [(v.id, [leg.groups for leg in v.legs]) for v in sooner.vehicles] == [
+        ("car-1", [("B",), (), ()]),
+        ("car-2", [("A",)]),
+    ]
+    assert sooner.stats["exchanges"]["rerouted"] == 1
+    assert sooner.stats["exchanges"]["advanced"] == 0
