@@ -678,26 +678,31 @@ def hasten(ex: _Exchanger, deadline: float | None) -> set[str]:
         return set()
 
     def safe(legs: list[Leg]) -> float:
+        """Hours in danger: until the first safe place (the horizon when none is)."""
         hours = ex._safe_by(legs)
         return ex.horizon if math.isnan(hours) else hours
 
-    def key(legs: list[Leg]) -> tuple[float, ...]:
+    def in_danger(legs: list[Leg]) -> tuple[float, ...]:
         return tuple(safe(legs) if o == "exposure" else ex._hours(legs[-1].arrive) for o in order)
 
-    def danger(gid: str) -> float:
-        group = s.group_by_id[gid]
+    def at_home(legs: list[Leg]) -> tuple[float, ...]:  # a family safe from the start
+        return tuple(0.0 if o == "exposure" else ex._hours(legs[-1].arrive) for o in order)
+
+    def danger(group: Group) -> float:
         if not s.locations[group.at].danger:
             return 0.0
-        return float(s.weight(group)) * group.people * safe(ex.legs[gid])
+        return float(s.weight(group)) * group.people * safe(ex.legs[group.id])
 
-    families = sorted((gid for gid in ex.home if ex.legs.get(gid)), key=lambda g: (-danger(g), g))
+    families = [s.group_by_id[gid] for gid in ex.home if ex.legs.get(gid)]
+    families.sort(key=lambda g: (-danger(g), g.id))
     rescuer = _Rescuer(ex)
     moved = set()
-    for gid in families:
+    for group in families:
         if _past(deadline):
             break
-        if rescuer.hasten(s.group_by_id[gid], key):
-            moved.add(gid)
+        key = in_danger if s.locations[group.at].danger else at_home
+        if rescuer.hasten(group, key):
+            moved.add(group.id)
     return moved
 
 
