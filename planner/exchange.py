@@ -708,7 +708,6 @@ def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> P
         return plan
     began = time.monotonic()
     exchanger = _Exchanger(scenario, plan)
-    exchanger.advance(deadline)
     exchanger.rounds(deadline)
     while not _past(deadline):
         share = (
