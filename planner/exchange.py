@@ -16,6 +16,12 @@ the family can start its new way on (ready, or arrived with the transfer or chec
 needs), holds the documents it asks for and ends it at one of its destinations, and when
 the vehicles, crossings, flights, sailings and places it touches have room for it. Who is
 evacuated never changes, and the last arrival never comes later.
+
+The legs are first made as soon as the rules allow (:mod:`planner.retime`). When the rounds
+find nothing more, the ways on at each place are shared out afresh (:mod:`planner.regroup`),
+the legs are made sooner again, and each family takes a sooner way home in the room the
+others leave when there is one (:func:`planner.rescue.hasten`); then the rounds start
+again.
 """
 
 from __future__ import annotations
@@ -708,6 +714,7 @@ def exchange(scenario: Scenario, plan: Plan, deadline: float | None = None) -> P
         return plan
     began = time.monotonic()
     exchanger = _Exchanger(scenario, plan)
+    exchanger.advance(deadline)
     exchanger.rounds(deadline)
     while not _past(deadline):
         share = (
