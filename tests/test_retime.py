@@ -109,7 +109,7 @@ def _gate_plan(scenario: Scenario) -> Plan:
         )
 
     to_exit = (_at(scenario, 2), _at(scenario, 3))
-    legs = {
+    legs: dict[str, tuple[Leg, ...]] = {
         "P": (
             Leg("road", "village", "exit", _at(scenario, 0), _at(scenario, 1), vehicle="own"),
             cross(2),
@@ -136,17 +136,19 @@ def test_a_place_with_no_room_and_a_full_hour_hold_legs_back() -> None:
 def test_a_vehicle_crosses_in_the_first_open_hour_with_room_for_everyone_aboard() -> None:
     scenario = read_scenario(DATA / "bridge.yaml")
     hours = {h: _at(scenario, h) for h in (0, 1, 2, 3, 4, 5)}
-    drive = ("road", "town", "bank", hours[0], hours[1])
-    own = ("crossing", "bank", "far", hours[2], hours[3])
-    legs = {
+    to_bank, bridge = ("town", "bank", hours[0], hours[1]), ("bank", "far", hours[2], hours[3])
+    legs: dict[str, tuple[Leg, ...]] = {
         "S": (
-            Leg(*drive, vehicle="car-1"),
+            Leg("road", *to_bank, vehicle="car-1"),
             Leg("crossing", "bank", "far", hours[4], hours[5], vehicle="car-1", crossing="bridge"),
         ),
-        "T": (Leg(*drive, vehicle="own"), Leg(*own, vehicle="own", crossing="bridge")),
+        "T": (
+            Leg("road", *to_bank, vehicle="own"),
+            Leg("crossing", *bridge, vehicle="own", crossing="bridge"),
+        ),
     }
     car = [
-        VehicleLeg(*drive, ("S",)),
+        VehicleLeg("road", *to_bank, ("S",)),
         VehicleLeg("crossing", "bank", "far", hours[4], hours[5], ("S",), crossing="bridge"),
     ]
     plan = _plan(scenario, legs, car)
