@@ -3,9 +3,10 @@ family crosses on foot in the first open hour with room after it gets there.
 
 A plan made step by step can leave a vehicle standing where it is while the families it
 then takes are there, ready, and then have them queue for a crossing's later hour; or have a
-family wait for a crossing's hour that a family moved away since has freed. The exchanges of
-the way on (:mod:`planner.exchange`) move families between the legs of the plan but never
-move a leg. :func:`advance` moves legs earlier, never later, so nobody is safe or home later:
+family wait for a crossing's hour that a family moved away since has freed. The swaps and
+joins of the exchanges (:mod:`planner.exchange`, which call this) move families between the
+legs of the plan but never move a leg. :func:`advance` moves legs earlier, never later, so
+nobody is safe or home later:
 
 - a fleet vehicle's leg leaves at the first grid time its road is open (rule 3), or its
   crossing open with room in the hour for everyone aboard (rule 5), on which the vehicle
@@ -36,7 +37,7 @@ _L = TypeVar("_L", Leg, VehicleLeg)
 
 def advance(ex: _Exchanger, deadline: float | None = None) -> set[str]:
     """Move the legs of `ex`'s plan earlier where every rule allows (see the module's
-    docstring): every vehicle's road legs in time order, then every crossing on foot,
+    docstring): every vehicle's legs in time order, then every crossing on foot,
     families of most weight first, until `deadline` (time.monotonic()). Returns the
     families whose journeys changed."""
     x = _Explainer(ex.s)
