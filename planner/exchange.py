@@ -468,18 +468,19 @@ class _Exchanger:
         `deadline`; the families whose journeys changed."""
         from planner.retime import advance
 
-        moved = advance(self, deadline)
-        self.made["advanced"] += len(moved)
-        self._forget_failed(moved)
-        return len(moved)
+        return self._counted("advanced", advance(self, deadline))
 
     def hasten(self, deadline: float | None) -> int:
         """Families evacuated take a sooner way home in the room the others leave
         (:func:`planner.rescue.hasten`), by `deadline`; the families moved."""
         from planner.rescue import hasten
 
-        moved = hasten(self, deadline)
-        self.made["rerouted"] += len(moved)
+        return self._counted("rerouted", hasten(self, deadline))
+
+    def _counted(self, name: str, moved: set[str]) -> int:
+        """How many families `moved` holds, counted in `made` as `name`; what failed with
+        them is forgotten."""
+        self.made[name] += len(moved)
         self._forget_failed(moved)
         return len(moved)
 

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from planner.diagnose import _Explainer, _Way
-from planner.exchange import _carrier, _Exchanger, _past
+from planner.exchange import _Exchanger, _past
 from planner.plan import Leg, VehicleLeg
 
 _L = TypeVar("_L", Leg, VehicleLeg)
@@ -58,13 +58,10 @@ def _riders(ex: _Exchanger) -> dict[tuple[str, str, datetime], list[tuple[str, i
 
 
 def _boards(ex: _Exchanger, gid: str, n: int) -> datetime:
-    """The soonest the family can take leg `n` of its journey (rules 2 and 6)."""
-    legs = ex.legs[gid]
-    leg = legs[n]
-    if n == 0:
-        return ex.s.group_by_id[gid].ready
-    before = legs[n - 1]
-    return before.arrive + ex.lead(_carrier(before), leg)
+    """The soonest the family can take leg `n` of its journey (rules 2 and 6): when it is
+    at that leg's place (`_Exchanger._stop`), plus the lead the leg asks of it."""
+    stop = ex._stop(gid, n)
+    return stop.there + ex.lead(stop.came, ex.legs[gid][n])
 
 
 def _vehicles(ex: _Exchanger, x: _Explainer, deadline: float | None) -> set[str]:
@@ -88,18 +85,13 @@ def _vehicles(ex: _Exchanger, x: _Explainer, deadline: float | None) -> set[str]
             now = ex._seconds(vleg.depart)
             d = _first(x, way, ex._seconds(soonest))
             while d is not None and d < now:
-                shift = timedelta(seconds=d - now)
-                new = {}
-                for gid, n in aboard:
-                    legs = list(ex.legs[gid])
-                    legs[n] = _moved(legs[n], shift)
-                    new[gid] = legs
                 # the seats are those of the leg as it was; a crossing's hour, and a place
                 # the families are at sooner, may have no room for them
                 full = _full(ex, aboard, d - now)
                 if full is None and _hour_room(ex, way, d, now, people):
-                    ex.apply(new)
-                    moved |= set(new)
+                    shift = timedelta(seconds=d - now)
+                    ex.apply({gid: _with_moved(ex, gid, n, shift) for gid, n in aboard})
+                    moved |= {gid for gid, _ in aboard}
                     vlegs[i] = _moved(vleg, shift)
                     riders[(vid, vleg.from_, vlegs[i].depart)] = riders.pop(
                         (vid, vleg.from_, vleg.depart), []
@@ -160,6 +152,13 @@ def _moved(leg: _L, shift: timedelta) -> _L:
     return replace(leg, depart=leg.depart + shift, arrive=leg.arrive + shift)
 
 
+def _with_moved(ex: _Exchanger, gid: str, n: int, shift: timedelta) -> list[Leg]:
+    """The family's journey with leg `n` moved by `shift` (`_moved`)."""
+    legs = list(ex.legs[gid])
+    legs[n] = _moved(legs[n], shift)
+    return legs
+
+
 def _on_foot(ex: _Exchanger, x: _Explainer, deadline: float | None) -> set[str]:
     crossings = {w.name: w for w in x.ways if w.kind == "crossing"}
     moved: set[str] = set()
@@ -177,11 +176,9 @@ def _on_foot(ex: _Exchanger, x: _Explainer, deadline: float | None) -> set[str]:
             while t is not None and t < now:
                 full = None
                 if _hour_room(ex, way, t, now, people):
-                    legs = list(ex.legs[gid])
-                    legs[n] = _moved(leg, timedelta(seconds=t - now))
                     full = _full(ex, [(gid, n)], t - now)
                     if full is None:
-                        ex.apply({gid: legs})
+                        ex.apply({gid: _with_moved(ex, gid, n, timedelta(seconds=t - now))})
                         moved.add(gid)
                         break
                 t = _first(x, way, _after(x, t, full, leg.arrive - leg.depart))

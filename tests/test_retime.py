@@ -3,30 +3,16 @@ scenario files' comments."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timedelta
 from pathlib import Path
 
-from planner.check import check_plan
 from planner.exchange import _Exchanger, exchange
-from planner.plan import (
-    GroupPlan,
-    Leg,
-    Plan,
-    VehicleLeg,
-    VehiclePlan,
-    evaluate_objectives,
-    plan_to_dict,
-)
+from planner.plan import GroupPlan, Leg, Plan, VehicleLeg, VehiclePlan, evaluate_objectives
 from planner.read import read_scenario
 from planner.retime import advance
 from planner.scenario import Scenario
+from tests.test_exchange import _at, _checked
 
 DATA = Path(__file__).parent / "data" / "retime"
-
-
-def _at(scenario: Scenario, hours: float) -> datetime:
-    return scenario.start + timedelta(hours=hours)
 
 
 def _plan(scenario: Scenario, legs: dict[str, tuple[Leg, ...]], car: list[VehicleLeg]) -> Plan:
@@ -42,10 +28,6 @@ def _plan(scenario: Scenario, legs: dict[str, tuple[Leg, ...]], car: list[Vehicl
     )
     _checked(scenario, plan)
     return plan
-
-
-def _checked(scenario: Scenario, plan: Plan) -> None:
-    assert check_plan(scenario, json.loads(json.dumps(plan_to_dict(plan, scenario)))) == []
 
 
 def _car_plan(scenario: Scenario) -> Plan:
